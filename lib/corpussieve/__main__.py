@@ -1,0 +1,3 @@
+from corpussieve.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""One factory for the SparkSession.
+
+Local mode (no master configured and not under spark-submit) gets settings sized to the machine.
+Under spark-submit the JVM already exists with the submitter's master, memory and jars, and this
+factory only fills in properties the submitter left unset.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import psutil
+
+from corpussieve.config import SparkConfig
+
+log = logging.getLogger("corpussieve.session")
+
+# Properties every corpussieve session wants, unless the user set them: Arrow for Python stages,
+# UTC so timestamps never depend on the machine, and adaptive execution to coalesce small shuffles.
+_COMMON_CONF = {
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.execution.arrow.pyspark.fallback.enabled": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.sql.adaptive.coalescePartitions.enabled": "true",
+    "spark.sql.adaptive.advisoryPartitionSizeInBytes": "64m",
+    "spark.python.worker.reuse": "true",
+}
+
+
+def under_spark_submit() -> bool:
+    """True when this Python driver was launched by spark-submit (the JVM came first and passed its gateway)."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def local_driver_memory() -> str:
+    """40% of physical memory, at least 1g and at most 16g: Python workers need the rest."""
+    total_gib = psutil.virtual_memory().total / 2**30
+    return f"{int(min(16, max(1, total_gib * 0.4)))}g"
+
+
+def local_settings(cfg: SparkConfig) -> dict[str, str]:
+    """The properties for a local-mode session built from ``cfg``."""
+    cores = os.cpu_count() or 1
+    master = cfg.master or f"local[{cores}]"
+    settings = dict(_COMMON_CONF)
+    settings.update(
+        {
+            "spark.master": master,
+            "spark.app.name": cfg.app_name,
+            "spark.driver.memory": cfg.driver_memory or local_driver_memory(),
+            "spark.sql.shuffle.partitions": str(cfg.shuffle_partitions or max(8, 8 * cores)),
+            "spark.default.parallelism": str(max(2, 2 * cores)),
+            "spark.sql.execution.arrow.maxRecordsPerBatch": str(cfg.arrow_batch_rows),
+            "spark.ui.enabled": "true" if cfg.ui else "false",
+            "spark.ui.showConsoleProgress": "false",
+            # Python workers must run the interpreter that has corpussieve's dependencies.
+            "spark.pyspark.python": os.environ.get("PYSPARK_PYTHON", sys.executable),
+            "spark.pyspark.driver.python": sys.executable,
+        }
+    )
+    if cfg.local_dir:
+        settings["spark.local.dir"] = cfg.local_dir
+    settings.update(cfg.conf)
+    return settings
+
+
+def build_session(cfg: SparkConfig, app_name: str | None = None):
+    """Return a SparkSession configured from ``cfg``; see the module docstring for the two modes."""
+    from pyspark.sql import SparkSession
+
+    name = app_name or cfg.app_name
+    if under_spark_submit():
+        spark = SparkSession.builder.appName(name).getOrCreate()
+        conf = spark.sparkContext.getConf()
+        wanted = dict(_COMMON_CONF)
+        wanted["spark.sql.execution.arrow.maxRecordsPerBatch"] = str(cfg.arrow_batch_rows)
+        if cfg.shuffle_partitions:
+            wanted["spark.sql.shuffle.partitions"] = str(cfg.shuffle_partitions)
+        wanted.update(cfg.conf)
+        for key, value in wanted.items():
+            if not conf.contains(key):
+                try:
+                    spark.conf.set(key, value)
+                except Exception:  # static properties cannot change after start; the submitter owns them
+                    log.debug("left %s to the submitter", key)
+        log.info("spark session from spark-submit: master=%s", spark.sparkContext.master)
+    else:
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        builder = SparkSession.builder
+        for key, value in local_settings(cfg.model_copy(update={"app_name": name})).items():
+            builder = builder.config(key, value)
+        spark = builder.getOrCreate()
+        log.info(
+            "spark session: master=%s driver_memory=%s shuffle_partitions=%s",
+            spark.sparkContext.master,
+            spark.conf.get("spark.driver.memory", "?"),
+            spark.conf.get("spark.sql.shuffle.partitions"),
+        )
+    spark.sparkContext.setLogLevel(cfg.log_level)
+    return spark
+
+
+def jvm_has_class(spark, class_name: str) -> bool:
+    """Whether ``class_name`` loads in the driver JVM (for example the delta-spark extension)."""
+    try:
+        jvm = spark.sparkContext._jvm
+        loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
+        jvm.java.lang.Class.forName(class_name, False, loader)
+        return True
+    except Exception:
+        return False
