@@ -1,0 +1,147 @@
+"""The ``corpussieve`` command: one entry point for the console script, ``python -m corpussieve``,
+``jobs/<job>.py`` under spark-submit, and ``scripts/submit.sh``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from corpussieve import __version__
+from corpussieve.config import Config, build_config, default_config_yaml
+from corpussieve.errors import CorpusSieveError
+from corpussieve.runlog import JobRun, setup_logging
+
+log = logging.getLogger("corpussieve.cli")
+
+# Spark jobs: name -> module. Each module has HELP, add_arguments(parser), overrides(args) and run(ctx, args).
+JOBS: dict[str, str] = {
+    "ingest": "corpussieve.ingest.job",
+}
+
+
+@dataclass
+class JobContext:
+    """What a job gets: the session, the table layer, the validated config and the run's log."""
+
+    spark: Any
+    tables: Any
+    config: Config
+    run: JobRun
+
+
+def _common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--conf", action="append", default=[], metavar="FILE.yaml",
+                        help="configuration file; repeat to layer several (later wins)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="sets",
+                        help="override one configuration key, e.g. --set dedup.threshold=0.85")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        help="corpussieve's own log level (Spark's is spark.log_level)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="corpussieve",
+        description="Spark jobs that turn raw web text into LLM training data over Delta tables.",
+    )
+    parser.add_argument("--version", action="version", version=f"corpussieve {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, module_name in JOBS.items():
+        module = importlib.import_module(module_name)
+        job_parser = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(job_parser)
+        _common_arguments(job_parser)
+
+    gen = sub.add_parser("generate", help="write the deterministic sample corpus (JSON Lines or WARC)")
+    from corpussieve.sample import cli as sample_cli
+
+    sample_cli.add_arguments(gen)
+    gen.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+    hist = sub.add_parser("history", help="print a Delta table's commit history as JSON lines")
+    hist.add_argument("table", help="table path")
+    hist.add_argument("--limit", type=int, default=None, help="newest N commits only")
+    _common_arguments(hist)
+
+    show = sub.add_parser("show-config", help="print the resolved configuration as YAML")
+    show.add_argument("--defaults", action="store_true", help="print the commented defaults (conf/defaults.yaml)")
+    _common_arguments(show)
+    return parser
+
+
+def run_job(name: str, args: argparse.Namespace, spark=None) -> dict[str, Any]:
+    """Build config, session and tables, run job ``name``, and return its summary."""
+    from corpussieve.session import build_session
+    from corpussieve.tables import Tables
+
+    module = importlib.import_module(JOBS[name])
+    config = build_config(args.conf, args.sets, module.overrides(args))
+    owns_session = spark is None
+    if owns_session:
+        spark = build_session(config.spark, app_name=f"corpussieve-{name}")
+    try:
+        run = JobRun(name, config)
+        ctx = JobContext(spark=spark, tables=Tables(spark, config.tables), config=config, run=run)
+        log.info("%s: run %s started (table backend %s)", name, run.run_id, ctx.tables.backend_name)
+        summary = module.run(ctx, args)
+        log.info("%s: run %s finished in %.1fs", name, run.run_id, run.elapsed())
+        return summary
+    finally:
+        if owns_session:
+            spark.stop()
+
+
+def main(argv: list[str] | None = None, spark=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(getattr(args, "log_level", "INFO"))
+    try:
+        if args.command in JOBS:
+            summary = run_job(args.command, args, spark=spark)
+            print(json.dumps(summary, indent=2, default=str))
+        elif args.command == "generate":
+            from corpussieve.sample import cli as sample_cli
+
+            print(json.dumps(sample_cli.run(args), indent=2, default=str))
+        elif args.command == "show-config":
+            if args.defaults:
+                print(default_config_yaml(), end="")
+            else:
+                import yaml
+
+                config = build_config(args.conf, args.sets)
+                print(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False), end="")
+        elif args.command == "history":
+            _history(args, spark)
+        return 0
+    except CorpusSieveError as exc:
+        print(f"corpussieve: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("corpussieve: interrupted; nothing was committed by the unfinished step", file=sys.stderr)
+        return 130
+
+
+def _history(args: argparse.Namespace, spark=None) -> None:
+    from corpussieve.session import build_session
+    from corpussieve.tables import Tables
+
+    config = build_config(args.conf, args.sets)
+    owns = spark is None
+    if owns:
+        spark = build_session(config.spark, app_name="corpussieve-history")
+    try:
+        for entry in Tables(spark, config.tables).history(args.table, args.limit):
+            print(json.dumps(entry, default=str))
+    finally:
+        if owns:
+            spark.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

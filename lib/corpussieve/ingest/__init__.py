@@ -1,0 +1,1 @@
+"""``corpussieve ingest``: JSON Lines, Parquet and WARC files into a Delta table, bad records kept aside."""

@@ -1,0 +1,141 @@
+"""Per-run bookkeeping: stage logging with row counts and elapsed time, metrics, and report.json."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from corpussieve import __version__
+
+_FORMAT = "%(asctime)s %(levelname)-5s %(name)s | %(message)s"
+
+
+def setup_logging(level: str = "INFO") -> None:
+    """Log corpussieve's progress to stderr; py4j's chatter stays quiet."""
+    root = logging.getLogger()
+    if not any(getattr(h, "_corpussieve", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(_FORMAT, "%Y-%m-%d %H:%M:%S"))
+        handler._corpussieve = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    logging.getLogger("corpussieve").setLevel(level)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+
+
+@dataclass
+class StageRecord:
+    """What one stage did: its name, how long it took, and the counts it saw."""
+
+    name: str
+    seconds: float = 0.0
+    rows_in: int | None = None
+    rows_out: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "seconds": round(self.seconds, 3)}
+        if self.rows_in is not None:
+            out["rows_in"] = self.rows_in
+        if self.rows_out is not None:
+            out["rows_out"] = self.rows_out
+        out.update(self.details)
+        return out
+
+
+def _fmt_rows(value: int | None) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
+class JobRun:
+    """Collects stages, metrics, inputs and outputs of one job run, and renders report.json."""
+
+    def __init__(self, job: str, config: Any = None) -> None:
+        self.job = job
+        self.config = config
+        self.run_id = uuid.uuid4().hex[:12]
+        self.started = dt.datetime.now(dt.timezone.utc)
+        self._t0 = time.perf_counter()
+        self.stages: list[StageRecord] = []
+        self.metrics: dict[str, Any] = {}
+        self.inputs: list[dict[str, Any]] = []
+        self.outputs: list[dict[str, Any]] = []
+        self.log = logging.getLogger(f"corpussieve.{job}")
+
+    @contextlib.contextmanager
+    def stage(self, name: str, rows_in: int | None = None):
+        """Time a stage and log it; set ``rows_out`` (and ``details``) on the yielded record."""
+        record = StageRecord(name, rows_in=rows_in)
+        self.log.info("stage %s: started%s", name, f" on {rows_in:,} rows" if rows_in is not None else "")
+        start = time.perf_counter()
+        try:
+            yield record
+        except BaseException:
+            record.seconds = time.perf_counter() - start
+            self.log.error("stage %s: failed after %.1fs", name, record.seconds)
+            raise
+        record.seconds = time.perf_counter() - start
+        self.stages.append(record)
+        extra = ", ".join(f"{k}={v}" for k, v in record.details.items() if isinstance(v, (int, float, str)))
+        self.log.info(
+            "stage %s: done in %.1fs, rows in %s, rows out %s%s",
+            name, record.seconds, _fmt_rows(record.rows_in), _fmt_rows(record.rows_out),
+            f" ({extra})" if extra else "",
+        )
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self._t0
+
+    def report(self, **sections: Any) -> dict[str, Any]:
+        finished = dt.datetime.now(dt.timezone.utc)
+        config = self.config.model_dump(mode="json") if hasattr(self.config, "model_dump") else self.config
+        body: dict[str, Any] = {
+            "job": self.job,
+            "corpussieve_version": __version__,
+            "run_id": self.run_id,
+            "started_at": self.started.isoformat(timespec="seconds"),
+            "finished_at": finished.isoformat(timespec="seconds"),
+            "seconds": round(self.elapsed(), 3),
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "stages": [s.as_dict() for s in self.stages],
+            "metrics": self.metrics,
+        }
+        body.update(sections)
+        body["config"] = config
+        return body
+
+
+def write_text(path: str, text: str) -> None:
+    """Write a small text file to a local path or any URI pyarrow can open; atomic for local paths."""
+    import os
+
+    from corpussieve.tables.base import has_scheme
+
+    if has_scheme(path) and not path.startswith("file:"):
+        import pyarrow.fs as pafs
+
+        fs, inner = pafs.FileSystem.from_uri(path)
+        parent = inner.rsplit("/", 1)[0]
+        fs.create_dir(parent, recursive=True)
+        with fs.open_output_stream(inner) as out:
+            out.write(text.encode("utf-8"))
+        return
+    if path.startswith("file:"):
+        path = path[len("file://") :] if path.startswith("file://") else path[len("file:") :]
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def write_json(path: str, data: Any) -> None:
+    write_text(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
