@@ -1,0 +1,41 @@
+"""Shared fixtures: ONE local SparkSession for every Spark test, and the shared-data locator."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = (REPO / ".." / "shared").resolve()
+
+
+def shared_dir(*parts: str) -> Path:
+    """A folder under ../shared, or a clean skip when this machine does not have it."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not present: {path} (only developers and CI have ../shared)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from corpussieve.config import SparkConfig
+    from corpussieve.session import build_session
+
+    os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
+    session = build_session(
+        SparkConfig(master="local[2]", ui=False, shuffle_partitions=4, driver_memory="4g", log_level="ERROR",
+                    app_name="corpussieve-tests")
+    )
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def tables(spark):
+    from corpussieve.config import TablesConfig
+    from corpussieve.tables import Tables
+
+    return Tables(spark, TablesConfig(backend="delta-rs"))
