@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+import pandas as pd
+
 from corpussieve.errors import InputError
 from corpussieve.ingest import records as R
 from corpussieve.ingest.files import InputFile, expand_inputs, fingerprint
@@ -138,7 +140,6 @@ def _read_parquet(ctx, files: list[InputFile]):
 
 
 def _derive_ids(df):
-    import pandas as pd
     from pyspark.sql import functions as F
 
     @F.pandas_udf("string")
