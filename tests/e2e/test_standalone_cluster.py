@@ -1,0 +1,98 @@
+"""spark-submit through scripts/submit.sh to a real standalone cluster: a master and one worker on 127.0.0.1."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from deltalake import DeltaTable
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _spark_home():
+    import pyspark
+
+    return os.path.dirname(pyspark.__file__)
+
+
+def _start(args, log_path, env):
+    log = open(log_path, "wb")
+    return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+
+def _stop(proc):
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def _wait_for_worker(ui_port, deadline):
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{ui_port}/json/", timeout=2) as resp:
+                state = json.load(resp)
+            if state.get("aliveworkers", 0) >= 1:
+                return state
+        except OSError:
+            pass
+        time.sleep(1)
+    raise AssertionError("the standalone worker did not register with the master in time")
+
+
+def test_ingest_runs_on_a_standalone_cluster(tmp_path):
+    home = _spark_home()
+    spark_class = os.path.join(home, "bin", "spark-class")
+    env = dict(os.environ, SPARK_HOME=home, PYSPARK_PYTHON=sys.executable, PYTHON=sys.executable,
+               SPARK_LOG_DIR=str(tmp_path / "logs"), SPARK_WORKER_DIR=str(tmp_path / "work"))
+    master_port, master_ui, worker_ui = _free_port(), _free_port(), _free_port()
+    master = _start([spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                     "--port", str(master_port), "--webui-port", str(master_ui)], tmp_path / "master.log", env)
+    worker = None
+    try:
+        time.sleep(2)
+        worker = _start([spark_class, "org.apache.spark.deploy.worker.Worker", f"spark://127.0.0.1:{master_port}",
+                         "--host", "127.0.0.1", "--cores", "2", "--memory", "2g", "--webui-port", str(worker_ui),
+                         "--work-dir", str(tmp_path / "work")], tmp_path / "worker.log", env)
+        _wait_for_worker(master_ui, time.time() + 120)
+
+        data = tmp_path / "data"
+        subprocess.run([sys.executable, "-m", "corpussieve", "generate", "--output", str(data), "--docs", "60",
+                        "--shards", "2", "--workers", "1", "--junk-fraction", "0"], check=True, env=env, cwd=REPO, capture_output=True)
+        table = tmp_path / "lake" / "raw"
+        proc = subprocess.run(
+            ["bash", str(REPO / "scripts" / "submit.sh"), "--master", f"spark://127.0.0.1:{master_port}",
+             "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=1g",
+             "--", "ingest", "--input", str(data), "--output", str(table)],
+            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=480,
+        )
+        assert proc.returncode == 0, proc.stderr[-4000:]
+        assert f"spark://127.0.0.1:{master_port}" in proc.stderr
+        summary = json.loads(proc.stdout[proc.stdout.index("{"):])
+        assert summary["documents"] == 60
+        rows = DeltaTable(str(table)).to_pyarrow_table()
+        assert rows.num_rows == 60 and len(set(rows.column("id").to_pylist())) == 60
+        state = json.load(urllib.request.urlopen(f"http://127.0.0.1:{master_ui}/json/", timeout=5))
+        assert any(app["name"] == "corpussieve-ingest" for app in state.get("completedapps", []))
+    finally:
+        if worker is not None:
+            _stop(worker)
+        _stop(master)
+    assert master.poll() is not None and (worker is None or worker.poll() is not None)
