@@ -1,0 +1,51 @@
+"""`make bench`: every benchmark, one after another; results go to bench-out/results.json.
+
+    make bench                          # all benchmarks at their default sizes
+    make bench BENCH_ARGS="--only ingest --ingest-docs 10000"
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchlib import BENCH_OUT, machine  # noqa: E402
+
+# name -> (module, default size argument)
+BENCHMARKS = {
+    "ingest": ("bench_ingest", {"docs": 100_000}),
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated benchmarks to run")
+    parser.add_argument("--ingest-docs", type=int, default=None)
+    args = parser.parse_args()
+    results = {"machine": machine(), "results": []}
+    for name in [n.strip() for n in args.only.split(",") if n.strip()]:
+        if name not in BENCHMARKS:
+            parser.error(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
+        module_name, defaults = BENCHMARKS[name]
+        module = importlib.import_module(module_name)
+        kwargs = dict(defaults)
+        override = getattr(args, f"{name}_docs", None)
+        if override:
+            kwargs["docs"] = override
+        print(f"== {name} {kwargs}", flush=True)
+        result = module.bench(**kwargs)
+        print(json.dumps(result, indent=2), flush=True)
+        results["results"].append(result)
+    BENCH_OUT.mkdir(exist_ok=True)
+    (BENCH_OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results written to {BENCH_OUT / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
