@@ -1,0 +1,184 @@
+"""HTML to main text: trafilatura in precision mode, wrapped in DOM pre-cleaning and line post-cleaning.
+
+One page at a time, with no state carried between pages: trafilatura's ``deduplicate`` cache (a
+process-wide LRU, trafilatura issue #778) is never enabled, so a page's text does not depend on
+which pages the worker saw before. trafilatura's other ``lru_cache``s (``trim``, ``line_processing``,
+``return_printables_and_spaces``, ``is_similar_domain``, the justext stoplist and htmldate caches)
+memoize pure functions of their arguments, so they change speed, never output; a test extracts
+pages in different orders to hold that.
+
+Every failure is a reason, never an exception: ``extract:empty_input``, ``extract:too_large``,
+``extract:binary``, ``extract:not_html``, ``extract:too_many_nodes``, ``extract:timeout``,
+``extract:failed`` and ``extract:no_main_text``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from corpussieve.clean.boilerplate import drop_boilerplate_lines
+from corpussieve.clean.config import ExtractionConfig
+from corpussieve.clean.domclean import preclean_tree
+from corpussieve.clean.timelimit import TimeLimitExceeded, time_limit
+
+LOG = logging.getLogger(__name__)
+
+# Control characters other than tab/newline/CR, plus U+FFFD (what undecodable bytes became).
+_BINARY_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+_TAG = re.compile(r"<\s*[a-zA-Z!/?][^>]{0,200}>")
+_SNIFF_CHARS = 8192
+_MAX_BINARY_SHARE = 0.05
+_TITLE_LINES = 3
+_TITLE_SUBSTRING_MIN_CHARS = 20
+
+
+@dataclass
+class Extraction:
+    """The main text of one page, or why there is none."""
+
+    text: str | None
+    reason: str | None = None
+    mode: str | None = None
+    removed: dict[str, int] = field(default_factory=dict)
+
+
+_EXTRACTORS: dict[tuple[Any, ...], Any] = {}
+
+
+def _extractor(*, precision: bool, comments: bool, tables: bool) -> Any:
+    """trafilatura's options object, built once per worker process and key (it is read-only in use)."""
+    key = (precision, comments, tables)
+    if key not in _EXTRACTORS:
+        from trafilatura.settings import Extractor
+
+        # a rejected page is reported as a reason; trafilatura's own per-page log lines would flood
+        # the worker logs with one warning per page
+        logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+        _EXTRACTORS[key] = Extractor(
+            output_format="txt", precision=precision, comments=comments, tables=tables, dedup=False
+        )
+    return _EXTRACTORS[key]
+
+
+def sniff_page(html: str | bytes | None, max_page_bytes: int) -> tuple[str | None, str | None]:
+    """(decoded page, None) if the page is worth parsing, else (None, reason)."""
+    if html is None:
+        return None, "extract:empty_input"
+    if isinstance(html, (bytes, bytearray, memoryview)):
+        raw = bytes(html)
+        if len(raw) > max_page_bytes:
+            return None, "extract:too_large"
+        html = raw.decode("utf-8", errors="replace")
+    if not isinstance(html, str):
+        return None, "extract:empty_input"
+    if not html.strip():
+        return None, "extract:empty_input"
+    # characters <= bytes, so only a page near the cap needs encoding to be measured
+    near_cap = len(html) * 4 > max_page_bytes
+    if len(html) > max_page_bytes or (near_cap and len(html.encode("utf-8", "replace")) > max_page_bytes):
+        return None, "extract:too_large"
+    head = html[:_SNIFF_CHARS]
+    if len(_BINARY_CHARS.findall(head)) > _MAX_BINARY_SHARE * len(head):
+        return None, "extract:binary"
+    if not _TAG.search(head) and not _TAG.search(html[-_SNIFF_CHARS:]):
+        return None, "extract:not_html"
+    return html, None
+
+
+def page_titles(tree: Any) -> list[str]:
+    """The page's title candidates: <title>, og:title/twitter:title and each <h1>, whitespace-squeezed."""
+    found = [tree.findtext(".//title") or ""]
+    found += tree.xpath('//meta[@property="og:title" or @name="twitter:title" or @name="title"]/@content')
+    found += [h.text_content() for h in tree.iter("h1")]
+    return [squeezed for text in found if (squeezed := " ".join(str(text).split()))]
+
+
+def drop_title_lines(lines: list[str], titles: Sequence[str]) -> tuple[list[str], int]:
+    """Remove lines among the first few that repeat a title (whole, or as the start of '<title> | Site')."""
+    if not titles:
+        return lines, 0
+    folded = [t.casefold() for t in titles]
+    kept, dropped, seen = [], 0, 0
+    for line in lines:
+        squeezed = " ".join(line.split()).casefold()
+        if squeezed and seen < _TITLE_LINES:
+            seen += 1
+            if any(squeezed == t or (len(squeezed) >= _TITLE_SUBSTRING_MIN_CHARS and squeezed in t) for t in folded):
+                dropped += 1
+                continue
+        kept.append(line)
+    return kept, dropped
+
+
+def _run_trafilatura(tree: Any, options: Any) -> str:
+    from trafilatura import extract
+
+    return extract(tree, options=options) or ""
+
+
+def _extract_tree(html: str, cfg: ExtractionConfig) -> Extraction:
+    from trafilatura.utils import load_html
+
+    tree = load_html(html)
+    if tree is None:
+        return Extraction(None, "extract:not_html")
+    nodes = sum(1 for _ in tree.iter())
+    if nodes > cfg.max_tree_nodes:
+        return Extraction(None, "extract:too_many_nodes")
+    titles = page_titles(tree) if cfg.drop_title else []
+    removed: Counter[str] = preclean_tree(
+        tree,
+        drop_hidden=cfg.drop_hidden,
+        drop_boilerplate_blocks=cfg.drop_boilerplate_blocks,
+        drop_link_lists=cfg.drop_link_lists,
+        max_link_list_density=cfg.max_link_list_density,
+        protect_main_share=cfg.protect_main_share,
+    )
+    options = _extractor(precision=cfg.favor_precision, comments=cfg.include_comments, tables=cfg.include_tables)
+    text, mode = _run_trafilatura(tree, options), "precision" if cfg.favor_precision else "balanced"
+    if cfg.recall_fallback and cfg.favor_precision and len(text) < cfg.fallback_below_chars:
+        balanced = _run_trafilatura(
+            tree, _extractor(precision=False, comments=cfg.include_comments, tables=cfg.include_tables)
+        )
+        if len(balanced) > len(text):
+            text, mode = balanced, "balanced_fallback"
+    lines = text.split("\n")
+    if cfg.drop_title:
+        lines, removed["title_lines"] = drop_title_lines(lines, titles)
+    if cfg.drop_boilerplate_lines:
+        lines, counts = drop_boilerplate_lines(lines)
+        removed["boilerplate_lines"] = sum(counts.values())
+    text = "\n".join(line for line in lines if line.strip()).strip()
+    counts_out = {k: v for k, v in removed.items() if v}
+    if not text:
+        return Extraction(None, "extract:no_main_text", mode, counts_out)
+    return Extraction(text, None, mode, counts_out)
+
+
+def extract_main_text(html: str | bytes | None, cfg: ExtractionConfig | None = None) -> Extraction:
+    """The main text of one HTML page under ``cfg``'s size caps and time limit; never raises."""
+    cfg = cfg or ExtractionConfig()
+    page, reason = sniff_page(html, cfg.max_page_bytes)
+    if page is None:
+        return Extraction(None, reason)
+    try:
+        with time_limit(cfg.timeout_seconds):
+            return _extract_tree(page, cfg)
+    except TimeLimitExceeded:
+        return Extraction(None, "extract:timeout")
+    except RecursionError:
+        return Extraction(None, "extract:failed")
+    except Exception as exc:  # a parser bug on one page must not fail the stage
+        LOG.debug("extraction failed: %s: %s", type(exc).__name__, exc)
+        return Extraction(None, "extract:failed")
+
+
+def extract_batch(htmls: Sequence[str | bytes | None], cfg: ExtractionConfig | None = None) -> list[Extraction]:
+    """``extract_main_text`` over a batch; each page is independent of the others and of the batch."""
+    cfg = cfg or ExtractionConfig()
+    return [extract_main_text(html, cfg) for html in htmls]

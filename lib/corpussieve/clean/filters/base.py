@@ -1,0 +1,90 @@
+"""What every quality filter is: measure signals once, judge them against thresholds later.
+
+``measure`` depends only on the text (and the detected language), never on a threshold, so the
+signals can be stored in a ``quality`` struct and re-judged with other thresholds without being
+recomputed. ``judge`` returns reason names; a document is kept when no enabled filter names one.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, ClassVar
+
+import numpy as np
+import pyarrow as pa
+
+from corpussieve.clean import words as w
+
+
+@dataclass
+class DocView:
+    """One document's text, with the views filters share computed once, on first use."""
+
+    text: str
+    language: str | None = None
+    language_score: float | None = None
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """All lines, as split on newlines (blank ones included)."""
+        return self.text.split("\n")
+
+    @cached_property
+    def nonempty_lines(self) -> list[str]:
+        """Lines holding something other than whitespace, stripped."""
+        return [stripped for line in self.lines if (stripped := line.strip())]
+
+    @cached_property
+    def words(self) -> list[str]:
+        """The words (see ``corpussieve.clean.words``)."""
+        return w.split_words(self.text)
+
+    @cached_property
+    def word_array(self) -> pa.Array:
+        """The words as an Arrow array (per-word measures run as Arrow kernels)."""
+        return w.word_array(self.words)
+
+    @cached_property
+    def word_lengths(self) -> np.ndarray:
+        return w.word_lengths(self.word_array)
+
+    @cached_property
+    def punctuation_tokens(self) -> list[str]:
+        """Punctuation characters, one token each (only for reproducing the usual tokenization)."""
+        return w.punctuation_tokens(self.text)
+
+
+class QualityFilter(ABC):
+    """One named rule set with its config (a pydantic sub-config with ``enabled`` and thresholds)."""
+
+    name: ClassVar[str]
+    #: reason names this filter can return, with what each means
+    reasons: ClassVar[Mapping[str, str]]
+
+    def __init__(self, cfg: Any) -> None:
+        self.cfg = cfg
+
+    @abstractmethod
+    def signal_names(self) -> tuple[str, ...]:
+        """The keys ``measure`` returns, in a fixed order (the stored struct's fields)."""
+
+    @abstractmethod
+    def measure(self, doc: DocView) -> dict[str, float]:
+        """Threshold-free signals of the document."""
+
+    @abstractmethod
+    def judge(self, signals: Mapping[str, float], language: str | None = None) -> list[str]:
+        """Reason names for rejecting a document with these signals; empty to keep it."""
+
+    def check(self, doc: DocView) -> tuple[dict[str, float], list[str]]:
+        """Measure and judge; reasons come prefixed with the filter name ('gopher_quality:too_few_words')."""
+        signals = self.measure(doc)
+        return signals, [f"{self.name}:{reason}" for reason in self.judge(signals, doc.language)]
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    """numerator/denominator, 0.0 for an empty denominator."""
+    return float(numerator) / denominator if denominator else 0.0

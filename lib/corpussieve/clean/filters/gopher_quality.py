@@ -1,0 +1,90 @@
+"""Gopher quality rules (Rae et al. 2021, appendix A): does this look like human prose?"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from corpussieve.clean.config import GopherQualityConfig
+from corpussieve.clean.filters.base import DocView, QualityFilter, ratio
+from corpussieve.clean.filters.stopwords import STOP_WORDS
+from corpussieve.clean.words import count_in, has_letter
+
+_BULLETS = ("•", "-", "*", "–", "·", "●", "▪", "‣", "◦")
+_ELLIPSES = ("...", "…")
+
+
+class GopherQuality(QualityFilter):
+    """Word count and length, symbol and ellipsis density, bullet-list shape, letters, function words."""
+
+    name = "gopher_quality"
+    reasons = {
+        "too_few_words": "fewer words than min_words",
+        "too_many_words": "more words than max_words",
+        "short_words": "mean word length under min_mean_word_length",
+        "long_words": "mean word length over max_mean_word_length",
+        "hash_ratio": "'#' per word over max_symbol_word_ratio",
+        "ellipsis_ratio": "ellipses per word over max_symbol_word_ratio",
+        "bullet_lines": "share of bullet lines over max_bullet_lines_ratio",
+        "ellipsis_lines": "share of lines ending in an ellipsis over max_ellipsis_lines_ratio",
+        "non_alpha_words": "share of words holding a letter under min_alpha_word_ratio",
+        "few_stop_words": "fewer function words of the document's language than min_stop_words",
+    }
+    cfg: GopherQualityConfig
+
+    def signal_names(self) -> tuple[str, ...]:
+        return (
+            "word_count", "mean_word_length", "hash_word_ratio", "ellipsis_word_ratio", "bullet_lines_ratio",
+            "ellipsis_lines_ratio", "alpha_word_ratio", "stop_word_count", "lines",
+        )  # fmt: skip
+
+    def measure(self, doc: DocView) -> dict[str, float]:
+        words = doc.words
+        n_words = len(words)
+        # the usual (flawed) variant: every punctuation character is one more, letterless, "word"
+        n_tokens = n_words + (len(doc.punctuation_tokens) if self.cfg.count_punctuation_as_words else 0)
+        lines = doc.nonempty_lines
+        text = doc.text
+        stops = STOP_WORDS["en"] if self.cfg.stop_words == "english" else STOP_WORDS.get(doc.language or "")
+        stop_count = count_in(doc.word_array, stops) if stops else -1
+        return {
+            "word_count": float(n_words),
+            "mean_word_length": float(doc.word_lengths.mean()) if n_words else 0.0,
+            "hash_word_ratio": ratio(text.count("#"), n_tokens),
+            "ellipsis_word_ratio": ratio(sum(text.count(e) for e in _ELLIPSES), n_tokens),
+            "bullet_lines_ratio": ratio(sum(1 for line in lines if line.startswith(_BULLETS)), len(lines)),
+            "ellipsis_lines_ratio": ratio(sum(1 for line in lines if line.endswith(_ELLIPSES)), len(lines)),
+            "alpha_word_ratio": ratio(int(np.count_nonzero(has_letter(doc.word_array))), n_tokens),
+            # -1: the language has no function-word list, the rule does not apply
+            "stop_word_count": float(stop_count),
+            "lines": float(len(lines)),
+        }
+
+    def judge(self, signals: Mapping[str, float], language: str | None = None) -> list[str]:
+        cfg = self.cfg
+        reasons = []
+        spaceless = language in cfg.spaceless_languages
+        if not spaceless:
+            if signals["word_count"] < cfg.min_words:
+                reasons.append("too_few_words")
+            if signals["word_count"] > 0 and signals["mean_word_length"] < cfg.min_mean_word_length:
+                reasons.append("short_words")
+            if signals["mean_word_length"] > cfg.max_mean_word_length:
+                reasons.append("long_words")
+        if signals["word_count"] > cfg.max_words:
+            reasons.append("too_many_words")
+        if signals["hash_word_ratio"] > cfg.max_symbol_word_ratio:
+            reasons.append("hash_ratio")
+        if signals["ellipsis_word_ratio"] > cfg.max_symbol_word_ratio:
+            reasons.append("ellipsis_ratio")
+        if signals["lines"] >= cfg.min_lines_for_line_ratios:
+            if signals["bullet_lines_ratio"] > cfg.max_bullet_lines_ratio:
+                reasons.append("bullet_lines")
+            if signals["ellipsis_lines_ratio"] > cfg.max_ellipsis_lines_ratio:
+                reasons.append("ellipsis_lines")
+        if signals["word_count"] > 0 and signals["alpha_word_ratio"] < cfg.min_alpha_word_ratio:
+            reasons.append("non_alpha_words")
+        if 0 <= signals["stop_word_count"] < cfg.min_stop_words:
+            reasons.append("few_stop_words")
+        return reasons

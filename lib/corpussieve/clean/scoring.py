@@ -1,0 +1,68 @@
+"""The article-extraction benchmark's scoring: token 4-gram multisets, per-page normalisation.
+
+1. Tokens are the regex ``\\w+`` matches, case-sensitive.
+2. Each text becomes a multiset of token 4-grams.
+3. Per page, tp/fp/fn between the predicted and true multisets are divided by tp+fp+fn, so every
+   page weighs the same.
+4. Precision is the mean of tp/(tp+fp) over pages where tp+fp > 0 (an empty prediction drops out),
+   recall the mean of tp/(tp+fn) over pages where tp+fn > 0; F1 is the harmonic mean of the means.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class ExtractionScore:
+    """Benchmark scores over a set of pages."""
+
+    f1: float
+    precision: float
+    recall: float
+    pages: int
+    empty: int
+
+    def __str__(self) -> str:
+        return (f"F1 {self.f1:.4f}  P {self.precision:.4f}  R {self.recall:.4f}  "
+                f"empty {self.empty}/{self.pages}")
+
+
+def token_ngrams(text: str | None, n: int = 4) -> Counter[tuple[str, ...]]:
+    """The multiset of token n-grams of a text (empty for None)."""
+    tokens = _TOKEN.findall(text or "")
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+
+def page_score(predicted: str | None, truth: str) -> tuple[float | None, float | None]:
+    """(precision, recall) of one page; None where the benchmark leaves the page out of the mean."""
+    pred, true = token_ngrams(predicted), token_ngrams(truth)
+    tp = sum((pred & true).values())
+    fp = sum(pred.values()) - tp
+    fn = sum(true.values()) - tp
+    precision = tp / (tp + fp) if tp + fp > 0 else None
+    recall = tp / (tp + fn) if tp + fn > 0 else None
+    return precision, recall
+
+
+def score_extractions(predictions: Mapping[str, str | None], truths: Mapping[str, str]) -> ExtractionScore:
+    """Score predictions (page key -> text or None) against the true article bodies (same keys)."""
+    precisions, recalls, empty = [], [], 0
+    for key, truth in truths.items():
+        predicted = predictions.get(key)
+        if not (predicted or "").strip():
+            empty += 1
+        precision, recall = page_score(predicted, truth)
+        if precision is not None:
+            precisions.append(precision)
+        if recall is not None:
+            recalls.append(recall)
+    p = sum(precisions) / len(precisions) if precisions else 0.0
+    r = sum(recalls) / len(recalls) if recalls else 0.0
+    f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0
+    return ExtractionScore(f1, p, r, len(truths), empty)
