@@ -1,0 +1,212 @@
+import random
+import tracemalloc
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from corpussieve.dedup import (
+    EMPTY_SIGNATURE_VALUE,
+    DedupConfig,
+    is_empty_signature,
+    minhash_signatures,
+    permutations,
+    signature_similarity,
+    signatures_from_shingles,
+    text_shingles,
+)
+from corpussieve.dedup import minhash as minhash_module
+from corpussieve.dedup.hashing import MERSENNE_61, UniversalPermutations
+
+
+def test_permutations_match_big_integer_arithmetic():
+    perms = UniversalPermutations(64, seed=7)
+    rng = np.random.default_rng(0)
+    edge = [0, 1, 2, (1 << 31) - 1, 1 << 31, (1 << 32) - 1, 1 << 32, MERSENNE_61 - 1, MERSENNE_61]
+    x = np.concatenate([np.array(edge, dtype=np.uint64), rng.integers(0, 1 << 61, 500, dtype=np.uint64)])
+    got = perms.apply(x)
+    for i in range(perms.count):
+        want = [perms.apply_reference(int(v), i) for v in x]
+        assert got[i].tolist() == want
+    assert int(got.max()) < MERSENNE_61
+
+
+def test_permutation_parameters_cover_the_field_and_depend_on_the_seed():
+    perms = UniversalPermutations(256, seed=1)
+    assert int(perms.a.min()) >= 1 and int(perms.a.max()) < MERSENNE_61
+    assert int(perms.b.max()) < MERSENNE_61
+    # a spans the full 61-bit range (the high half is not degenerate).
+    assert int(perms.a.max()) > 1 << 60 and (perms.a >> np.uint64(32)).min() < 1 << 26
+    assert not np.array_equal(perms.a, UniversalPermutations(256, seed=2).a)
+    assert np.array_equal(perms.a, UniversalPermutations(256, seed=1).a)
+
+
+def test_signature_is_the_minimum_over_shingles(config):
+    text = "one two three four five six seven eight nine ten eleven"
+    shingles = text_shingles([text], "word", 5, config.normalization).hashes
+    perms = permutations(config.num_perm, config.seed)
+    want = [min(perms.apply_reference(int(h) >> 3, i) for h in shingles) & 0xFFFFFFFF for i in range(config.num_perm)]
+    assert minhash_signatures([text], config).signatures[0].tolist() == want
+
+
+def test_signatures_are_reproducible_across_runs_and_machines():
+    # Pinned values: any change to normalization, hashing, shingling or the permutations shows here.
+    text = "The quick brown fox jumps over the lazy dog, again and again."
+    words = minhash_signatures([text], DedupConfig()).signatures[0]
+    chars = minhash_signatures([text], DedupConfig(shingle_unit="char")).signatures[0]
+    assert words[:4].tolist() == [1467928632, 3248431215, 1638367750, 1598750460]
+    assert chars[:4].tolist() == [2869017584, 1696019994, 1367860088, 3269086939]
+    assert words.dtype == np.uint32 and words.shape == (128,)
+
+
+def test_estimate_tracks_exact_jaccard(config, make_doc):
+    rng = random.Random(2024)
+    docs_a, docs_b, exact = [], [], []
+    for _ in range(400):
+        base = make_doc(rng, rng.randint(40, 300)).split()
+        other = list(base)
+        rate = rng.random() * 0.4
+        for i in range(len(other)):
+            if rng.random() < rate:
+                other[i] = make_doc(rng, 1)
+        a, b = " ".join(base), " ".join(other)
+        sa = set(text_shingles([a], "word", 5, config.normalization).hashes.tolist())
+        sb = set(text_shingles([b], "word", 5, config.normalization).hashes.tolist())
+        docs_a.append(a)
+        docs_b.append(b)
+        exact.append(len(sa & sb) / len(sa | sb))
+    estimate = signature_similarity(
+        minhash_signatures(docs_a, config).signatures, minhash_signatures(docs_b, config).signatures
+    )
+    error = estimate - np.array(exact)
+    # Standard error at 128 permutations is sqrt(J(1-J)/128) <= 0.044; averaged over 400 pairs of J in
+    # about 0..1, the mean absolute error is ~0.02 and the bias ~0.
+    assert np.mean(np.abs(error)) < 0.03
+    assert abs(np.mean(error)) < 0.006
+    assert np.max(np.abs(error)) < 0.2
+
+
+def test_independent_documents_score_near_zero(config, make_doc):
+    rng = random.Random(5)
+    sigs = minhash_signatures([make_doc(rng, 200) for _ in range(200)], config).signatures
+    assert signature_similarity(sigs[:100], sigs[100:]).max() < 0.05
+
+
+def test_signature_does_not_depend_on_batch_or_block_boundaries(config, make_doc, monkeypatch):
+    rng = random.Random(8)
+    texts = [make_doc(rng, rng.choice([0, 1, 3, 4, 5, 6, 50, 400])) for _ in range(120)] + [None, "", " , "]
+    together = minhash_signatures(texts, config).signatures
+    alone = np.stack([minhash_signatures([t], config).signatures[0] for t in texts])
+    assert np.array_equal(together, alone)
+    shuffled = list(range(len(texts)))
+    rng.shuffle(shuffled)
+    split = minhash_signatures([texts[i] for i in shuffled[:50]], config).signatures
+    assert np.array_equal(split, together[shuffled[:50]])
+    # Small groups, blocks and permutation chunks change nothing.
+    monkeypatch.setattr(minhash_module, "MAX_GROUP_CHARS", 500)
+    assert np.array_equal(minhash_signatures(texts, config).signatures, together)
+    shingles = text_shingles(texts, "word", 5, config.normalization)
+    perms = permutations(config.num_perm, config.seed)
+    for shingle_block, perm_block in ((7, 3), (1, 128), (100_000, 1)):
+        got = signatures_from_shingles(shingles, perms, shingle_block=shingle_block, perm_block=perm_block)
+        assert np.array_equal(got, together)
+
+
+def test_seed_and_shingling_name_different_signatures(make_doc):
+    text = make_doc(random.Random(1), 100)
+    base = minhash_signatures([text], DedupConfig()).signatures[0]
+    for other in (DedupConfig(seed=43), DedupConfig(ngram=4), DedupConfig(shingle_unit="char")):
+        assert (minhash_signatures([text], other).signatures[0] == base).mean() < 0.1
+
+
+def test_short_documents_get_a_signature_from_what_they_have(config):
+    batch = minhash_signatures(["Hello world", "hello, WORLD!", "hello there", "word"], config)
+    assert not batch.empty.any()
+    sigs = batch.signatures
+    assert not is_empty_signature(sigs).any()
+    assert np.array_equal(sigs[0], sigs[1])  # equal after normalization
+    assert signature_similarity(sigs[0], sigs[2]) < 0.05
+    assert signature_similarity(sigs[0], sigs[3]) < 0.05
+
+
+def test_blank_documents_are_flagged_and_never_similar(config):
+    texts = [None, "", "   \n\t", "... ,,, !!!", "real words here"]
+    batch = minhash_signatures(texts, config)
+    assert batch.empty.tolist() == [True, True, True, True, False]
+    assert np.all(batch.signatures[:4] == EMPTY_SIGNATURE_VALUE)
+    assert is_empty_signature(batch.signatures).tolist() == [True, True, True, True, False]
+    assert signature_similarity(batch.signatures[0], batch.signatures[1]) == 0.0
+    assert signature_similarity(batch.signatures[:4], batch.signatures[:4]).tolist() == [0.0] * 4
+
+
+def test_accepts_arrow_and_numpy_inputs(config):
+    texts = ["alpha beta gamma delta epsilon zeta", None, "eta theta"]
+    want = minhash_signatures(texts, config)
+    for given in (pa.array(texts), pa.chunked_array([texts[:1], texts[1:]]), np.array(texts, dtype=object)):
+        got = minhash_signatures(given, config)
+        assert np.array_equal(got.signatures, want.signatures) and np.array_equal(got.empty, want.empty)
+
+
+@pytest.mark.parametrize("unit", ["word", "char"])
+def test_ten_megabyte_document_in_bounded_memory(unit):
+    rng = random.Random(10)
+    vocab = ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randint(2, 9))) for _ in range(5000)]
+    doc = " ".join(rng.choices(vocab, k=1_800_000))[:10_000_000]
+    # Fewer permutations for characters keep the test fast; the working set does not depend on them.
+    config = DedupConfig(shingle_unit=unit, num_perm=128 if unit == "word" else 32)
+    tracemalloc.start()
+    try:
+        batch = minhash_signatures([doc], config)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    shingles = 10_000_000 / 6 if unit == "word" else 10_000_000
+    unblocked = shingles * config.num_perm * 8  # the (shingles x permutations) uint64 matrix: 1.7 GB / 2.6 GB
+    assert not batch.empty[0]
+    # The permutation step adds a fixed ~1.5 MiB; the rest is linear in the text (code points, unit and
+    # shingle hashes): about 15 bytes per character for words, 21 for characters.
+    assert peak < 25 * len(doc), f"peak {peak / 1e6:.0f} MB"
+    assert peak < unblocked / 8
+
+
+def test_permutation_step_working_set_is_fixed(config):
+    rng = np.random.default_rng(3)
+    hashes = rng.integers(0, 2**63, 400_000, dtype=np.uint64)
+    from corpussieve.dedup.shingles import ShingleBatch
+
+    shingles = ShingleBatch(hashes, np.array([0, 150_000, 400_000]))
+    perms = permutations(config.num_perm, config.seed)
+    tracemalloc.start()
+    try:
+        signatures_from_shingles(shingles, perms)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    block_bytes = 3 * minhash_module.SHINGLE_BLOCK * minhash_module.PERM_BLOCK * 8
+    assert peak < 2 * block_bytes + 2 * minhash_module.SHINGLE_BLOCK * 8 * 4 + 64_000
+
+
+def test_signatures_round_trip_through_arrow_binary(config):
+    from corpussieve.dedup import signatures_from_arrow, signatures_to_arrow
+
+    sigs = minhash_signatures(["one two three four five six", None, "seven"], config).signatures
+    column = signatures_to_arrow(sigs)
+    assert column.type == pa.binary(4 * config.num_perm) and len(column) == 3
+    assert np.array_equal(signatures_from_arrow(column, config.num_perm), sigs)
+    assert np.array_equal(signatures_from_arrow(column.slice(1), config.num_perm), sigs[1:])
+    as_binary = pa.chunked_array([column.cast(pa.binary())])
+    assert np.array_equal(signatures_from_arrow(as_binary, config.num_perm), sigs)
+    assert column[0].as_py()[:4] == int(sigs[0, 0]).to_bytes(4, "little")
+    with pytest.raises(ValueError):
+        signatures_from_arrow([b"\x00" * 8], config.num_perm)
+
+
+def test_accepts_pandas_series_with_missing_values(config):
+    import pandas as pd
+
+    texts = ["alpha beta gamma delta epsilon zeta", None, "eta theta"]
+    got = minhash_signatures(pd.Series(texts), config)
+    want = minhash_signatures(texts, config)
+    assert np.array_equal(got.signatures, want.signatures)
+    assert got.empty.tolist() == [False, True, False]
+    assert minhash_signatures(pd.Series(["a b", float("nan")]), config).empty.tolist() == [False, True]
