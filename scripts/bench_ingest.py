@@ -19,9 +19,10 @@ def bench(docs: int) -> dict:
     size = dir_bytes(data)
     return {
         "benchmark": "ingest", "docs": docs, "input_mb_gzip": round(size / 1e6, 1),
-        "uncompressed_mb": None, "seconds": result["seconds"],
+        "body_mb": round(report["metrics"]["body_bytes"] / 1e6, 1), "seconds": result["seconds"],
         "docs_per_second": round(docs / result["seconds"], 1),
         "gzip_mb_per_second": round(size / 1e6 / result["seconds"], 2),
+        "body_mb_per_second": round(report["metrics"]["body_bytes"] / 1e6 / result["seconds"], 2),
         "peak_rss_gib": result["peak_rss_gib"],
         "stages": {s["name"]: s["seconds"] for s in report["stages"]},
         "machine": machine(),

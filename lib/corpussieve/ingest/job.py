@@ -151,6 +151,15 @@ def _derive_ids(df):
     return df.withColumn("id", F.when(F.col("id").isNull(), derive("url", "text", "html")).otherwise(F.col("id")))
 
 
+def _infer_json_schema(spark, strings_df):
+    """Spark's JSON schema inference over a string column, run in the JVM (no Python row round trip)."""
+    from pyspark.sql import DataFrame
+
+    jvm = spark.sparkContext._jvm
+    dataset = getattr(strings_df._jdf, "as")(jvm.org.apache.spark.sql.Encoders.STRING())
+    return DataFrame(spark._jsparkSession.read().json(dataset), spark).schema
+
+
 def _expand_extras(ctx, good):
     """JSON extras become typed columns; their schema is inferred from the extras themselves."""
     from pyspark.sql import functions as F
@@ -158,8 +167,7 @@ def _expand_extras(ctx, good):
     present = good.filter(F.col("extra").isNotNull()).select("extra")
     if present.limit(1).count() == 0:
         return good.drop("extra"), []
-    inferred = ctx.spark.read.json(present.rdd.map(lambda row: row[0]))
-    schema = inferred.schema
+    schema = _infer_json_schema(ctx.spark, present)
     if "_corrupt_record" in schema.fieldNames():
         schema = type(schema)([f for f in schema.fields if f.name != "_corrupt_record"])
     parsed = good.withColumn("__extra", F.from_json("extra", schema))
@@ -306,6 +314,8 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
         F.sum(F.col("fetch_time_unparsed").cast("int")).alias("fetch_time_unparsed"),
         F.sum(F.col("text").isNotNull().cast("int")).alias("with_text"),
         F.sum(F.col("html").isNotNull().cast("int")).alias("with_html"),
+        F.sum(F.coalesce(F.octet_length("text"), F.lit(0)) + F.coalesce(F.octet_length("html"), F.lit(0)))
+        .alias("body_bytes"),
     ).first().asDict()
     records.unpersist()
     good.unpersist()
@@ -317,6 +327,8 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
         "rejected_by_reason": dict(sorted(by_reason.items())), "derived_ids": int(stats["derived_ids"] or 0),
         "fetch_time_unparsed": int(stats["fetch_time_unparsed"] or 0),
         "with_text": int(stats["with_text"] or 0), "with_html": int(stats["with_html"] or 0),
+        "body_bytes": int(stats["body_bytes"] or 0),
+        "body_mb_per_second": round(int(stats["body_bytes"] or 0) / 1e6 / seconds, 2) if seconds else None,
         "records_per_second": round(read_total / seconds, 1) if seconds else None,
         "mb_per_second": round(bytes_in / 1e6 / seconds, 2) if seconds else None,
     })
