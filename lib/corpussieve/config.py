@@ -111,12 +111,17 @@ class IngestConfig(StrictModel):
     files_per_task: int = Field(1, ge=1, description="Input files read by one Spark task.")
 
 
+# Job sections build on StrictModel, so they are imported once it exists.
+from corpussieve.dedup.config import DedupConfig  # noqa: E402
+
+
 class Config(StrictModel):
     """The whole configuration; each job reads its own section."""
 
     spark: SparkConfig = Field(default_factory=SparkConfig)
     tables: TablesConfig = Field(default_factory=TablesConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
 
 
 def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:

@@ -54,6 +54,7 @@ def test_valid_overrides():
 
 
 def test_bucket_similarity_floor_follows_the_verification_mode():
-    assert DedupConfig().bucket_min_similarity == 0.8
+    assert DedupConfig(verification="signature").bucket_min_similarity == 0.8
+    assert DedupConfig().bucket_min_similarity == pytest.approx(0.7)  # borderline: exact checks may follow
     assert DedupConfig(verification="exact").bucket_min_similarity == pytest.approx(0.7)
     assert DedupConfig(threshold=0.05, verification="exact").bucket_min_similarity == 0.0

@@ -155,3 +155,70 @@ def test_end_to_end_bucket_of_real_documents(make_doc):
     edges = bucket_edges(np.arange(10) * 10, sigs, 0.8)
     assert components(list(range(0, 100, 10)), edges)[0] == {0, 10, 20, 30, 40}
     assert all(a < 50 and b < 50 for a, b in edge_set(edges))
+
+
+def brute_force_edges(buckets, ids, sigs, threshold):
+    from corpussieve.dedup import signature_similarity
+
+    out = set()
+    for b in set(buckets.tolist()):
+        members = np.flatnonzero(buckets == b)
+        for x in members:
+            for y in members:
+                if ids[x] < ids[y] and signature_similarity(sigs[x], sigs[y]) >= threshold:
+                    out.add((int(ids[x]), int(ids[y])))
+    return out
+
+
+def test_many_small_buckets_compare_all_pairs_in_any_row_order():
+    from corpussieve.dedup.edges import many_bucket_edges
+
+    rng = np.random.default_rng(11)
+    sigs, buckets, ids = [], [], []
+    next_id = 0
+    for bucket in range(300):
+        size = int(rng.integers(2, 9))
+        centre = random_signatures(rng, 1)[0]
+        for _ in range(size):
+            sigs.append(perturb(rng, centre, int(rng.integers(0, 40))))
+            buckets.append(bucket * 7919)
+            ids.append(next_id * 13 - 500)  # negative ids: node ids are arbitrary 64-bit values
+            next_id += 1
+    sigs, buckets, ids = np.stack(sigs), np.array(buckets), np.array(ids)
+    truth = brute_force_edges(buckets, ids, sigs, 0.8)
+    found = many_bucket_edges(buckets, ids, sigs, 0.8)
+    assert set(zip(found.left.tolist(), found.right.tolist(), strict=True)) == truth
+    assert found.buckets == 300 and found.large_buckets == 0 and found.largest <= 8
+    assert np.all(found.similarity >= 0.8) and np.all(found.left < found.right)
+    order = rng.permutation(ids.size)
+    again = many_bucket_edges(buckets[order], ids[order], sigs[order], 0.8)
+    assert np.array_equal(again.left, found.left) and np.array_equal(again.right, found.right)
+
+
+def test_many_bucket_edges_sends_large_buckets_to_the_leader_scheme_and_merges_repeats():
+    from corpussieve.dedup.edges import many_bucket_edges
+
+    rng = np.random.default_rng(12)
+    centre = random_signatures(rng, 1)[0]
+    big = np.stack([perturb(rng, centre, 10) for _ in range(40)])
+    pair = np.stack([centre, perturb(rng, centre, 5)])
+    sigs = np.concatenate([big, pair, pair[:1]])
+    ids = np.r_[np.arange(40), 100, 101, 100]  # id 100 is listed twice in bucket 2 (colliding bucket keys)
+    buckets = np.r_[np.full(40, 1), 2, 2, 2]
+    found = many_bucket_edges(buckets, ids, sigs, 0.8, all_pairs_max=16)
+    assert found.large_buckets == 1 and found.buckets == 2 and found.largest == 40
+    edges = set(zip(found.left.tolist(), found.right.tolist(), strict=True))
+    assert (100, 101) in edges
+    assert set(range(40)) in components([*range(40), 100, 101], found)
+    # The same pair found in two buckets is one edge.
+    twice = many_bucket_edges(np.r_[2, 2, 3, 3], np.r_[100, 101, 100, 101], np.concatenate([pair, pair]), 0.8)
+    assert len(twice) == 1
+
+
+def test_many_bucket_edges_ignore_blank_and_single_members():
+    from corpussieve.dedup.edges import many_bucket_edges
+
+    blank = np.full((2, P), EMPTY_SIGNATURE_VALUE, dtype=np.uint32)
+    real = random_signatures(np.random.default_rng(13), 1)
+    found = many_bucket_edges(np.r_[1, 1, 1, 2], np.r_[1, 2, 3, 4], np.concatenate([blank, real, real]), 0.8)
+    assert len(found) == 0 and found.buckets == 0 and found.comparisons == 0

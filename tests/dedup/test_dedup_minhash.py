@@ -16,36 +16,42 @@ from corpussieve.dedup import (
     text_shingles,
 )
 from corpussieve.dedup import minhash as minhash_module
-from corpussieve.dedup.hashing import MERSENNE_61, UniversalPermutations
+from corpussieve.dedup.hashing import MinHashFunctions, stored_value_reference, stored_values
 
 
-def test_permutations_match_big_integer_arithmetic():
-    perms = UniversalPermutations(64, seed=7)
+def test_hash_functions_match_big_integer_arithmetic():
+    funcs = MinHashFunctions(64, seed=7)
     rng = np.random.default_rng(0)
-    edge = [0, 1, 2, (1 << 31) - 1, 1 << 31, (1 << 32) - 1, 1 << 32, MERSENNE_61 - 1, MERSENNE_61]
-    x = np.concatenate([np.array(edge, dtype=np.uint64), rng.integers(0, 1 << 61, 500, dtype=np.uint64)])
-    got = perms.apply(x)
-    for i in range(perms.count):
-        want = [perms.apply_reference(int(v), i) for v in x]
-        assert got[i].tolist() == want
-    assert int(got.max()) < MERSENNE_61
+    edge = [0, 1, 2, (1 << 32) - 1, 1 << 32, (1 << 63) - 1, 1 << 63, (1 << 64) - 1]
+    x = np.concatenate([np.array(edge, dtype=np.uint64), rng.integers(0, 1 << 64, 500, dtype=np.uint64)])
+    got = funcs.apply(x)
+    for i in range(funcs.count):
+        assert got[i].tolist() == [funcs.apply_reference(int(v), i) for v in x]
+    assert np.array_equal(funcs.apply(x, 5, 9), got[5:9])
 
 
-def test_permutation_parameters_cover_the_field_and_depend_on_the_seed():
-    perms = UniversalPermutations(256, seed=1)
-    assert int(perms.a.min()) >= 1 and int(perms.a.max()) < MERSENNE_61
-    assert int(perms.b.max()) < MERSENNE_61
-    # a spans the full 61-bit range (the high half is not degenerate).
-    assert int(perms.a.max()) > 1 << 60 and (perms.a >> np.uint64(32)).min() < 1 << 26
-    assert not np.array_equal(perms.a, UniversalPermutations(256, seed=2).a)
-    assert np.array_equal(perms.a, UniversalPermutations(256, seed=1).a)
+def test_hash_parameters_are_full_width_and_depend_on_the_seed():
+    funcs = MinHashFunctions(256, seed=1)
+    for values in (funcs.a, funcs.b, funcs.c):
+        assert int(values.max()) > 1 << 62 and int(values.min()) < 1 << 58
+    assert not np.array_equal(funcs.a, MinHashFunctions(256, seed=2).a)
+    assert np.array_equal(funcs.c, MinHashFunctions(256, seed=1).c)
+
+
+def test_stored_values_are_mixed_minima():
+    minima = np.array([0, 1, 2, 3, 1 << 40, (1 << 64) - 1], dtype=np.uint64)
+    assert stored_values(minima).tolist() == [stored_value_reference(int(m)) for m in minima]
+    # Small, nearby minima do not share their stored values (the low bits of a minimum are not used raw).
+    small = stored_values(np.arange(10_000, dtype=np.uint64))
+    assert np.unique(small).size == small.size
 
 
 def test_signature_is_the_minimum_over_shingles(config):
     text = "one two three four five six seven eight nine ten eleven"
     shingles = text_shingles([text], "word", 5, config.normalization).hashes
-    perms = permutations(config.num_perm, config.seed)
-    want = [min(perms.apply_reference(int(h) >> 3, i) for h in shingles) & 0xFFFFFFFF for i in range(config.num_perm)]
+    funcs = permutations(config.num_perm, config.seed)
+    want = [stored_value_reference(min(funcs.apply_reference(int(h), i) for h in shingles))
+            for i in range(config.num_perm)]
     assert minhash_signatures([text], config).signatures[0].tolist() == want
 
 
@@ -54,8 +60,8 @@ def test_signatures_are_reproducible_across_runs_and_machines():
     text = "The quick brown fox jumps over the lazy dog, again and again."
     words = minhash_signatures([text], DedupConfig()).signatures[0]
     chars = minhash_signatures([text], DedupConfig(shingle_unit="char")).signatures[0]
-    assert words[:4].tolist() == [1467928632, 3248431215, 1638367750, 1598750460]
-    assert chars[:4].tolist() == [2869017584, 1696019994, 1367860088, 3269086939]
+    assert words[:4].tolist() == [2833174186, 1205671761, 1389711903, 2956019057]
+    assert chars[:4].tolist() == [39728644, 2371423228, 1962176986, 3080038394]
     assert words.dtype == np.uint32 and words.shape == (128,)
 
 
@@ -182,7 +188,7 @@ def test_permutation_step_working_set_is_fixed(config):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    block_bytes = 3 * minhash_module.SHINGLE_BLOCK * minhash_module.PERM_BLOCK * 8
+    block_bytes = 2 * minhash_module.SHINGLE_BLOCK * minhash_module.PERM_BLOCK * 8
     assert peak < 2 * block_bytes + 2 * minhash_module.SHINGLE_BLOCK * 8 * 4 + 64_000
 
 

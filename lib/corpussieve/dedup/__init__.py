@@ -4,6 +4,9 @@ Every function takes plain Python sequences, numpy arrays or pyarrow arrays and 
 the Spark job can call it inside Arrow batches and group functions.
 """
 
+# corpussieve.config imports this package's config section, which builds on corpussieve.config's StrictModel:
+# importing it first keeps that cycle in the one working order when a Spark worker imports us first.
+import corpussieve.config  # noqa: F401, I001
 from corpussieve.dedup.config import DedupConfig, NormalizationConfig
 from corpussieve.dedup.edges import BucketEdges, bucket_edges
 from corpussieve.dedup.exact import ExactHashBatch, exact_hash_hex, exact_hashes

@@ -63,16 +63,25 @@ class DedupConfig(StrictModel):
     normalization: NormalizationConfig = Field(
         default_factory=NormalizationConfig, description="Text normalization before hashing and shingling."
     )
-    verification: Literal["signature", "exact"] = Field(
-        "signature",
-        description="Confirm candidate pairs by MinHash estimate, or by exact shingle Jaccard of the two texts.",
+    verification: Literal["signature", "borderline", "exact"] = Field(
+        "borderline",
+        description="Confirm candidate pairs by MinHash estimate ('signature'); by the estimate when it is clear "
+        "and by the exact shingle Jaccard of the two texts when it is within the slacks of the threshold "
+        "('borderline'); or by exact Jaccard for every candidate ('exact').",
     )
     exact_prefilter_slack: float = Field(
         0.1,
         ge=0.0,
         lt=1.0,
-        description="With exact verification: pairs whose signature estimate is below threshold - slack are "
-        "dropped before the texts are compared.",
+        description="With borderline or exact verification: pairs whose signature estimate is below "
+        "threshold - slack are dropped before the texts are compared.",
+    )
+    borderline_slack: float = Field(
+        0.1,
+        ge=0.0,
+        lt=1.0,
+        description="With borderline verification: pairs estimated at threshold + slack or more are accepted "
+        "without comparing their texts.",
     )
     keep: str = Field(
         "earliest_fetch_time",
@@ -90,6 +99,26 @@ class DedupConfig(StrictModel):
         ge=2,
         description="Per LSH bucket: distinct signatures compared at most (identical ones are merged first); "
         "the rest, by id, are left to other bands.",
+    )
+    bucket_all_pairs_max: int = Field(
+        16,
+        ge=2,
+        le=256,
+        description="LSH buckets with at most this many members compare all their pairs (vectorized, exact); "
+        "larger ones use the leader and sorted-window scheme.",
+    )
+    broadcast_max_rows: int = Field(
+        2_000_000,
+        ge=0,
+        description="Id lists up to this many rows are broadcast when selecting texts and kept documents "
+        "(no shuffle of the texts); larger ones are joined with a shuffle.",
+    )
+    checkpoint_dir: str | None = Field(
+        None,
+        description="Folder for the connected-components checkpoints. Unset: OUTPUT/_tmp. Removed after the run.",
+    )
+    report_clusters: int = Field(
+        10, ge=0, le=1000, description="Largest clusters listed in report.json and report.html, with text samples."
     )
 
     @field_validator("keep")
@@ -113,8 +142,8 @@ class DedupConfig(StrictModel):
     @property
     def bucket_min_similarity(self) -> float:
         """Estimated Jaccard at which bucket members become edges: the threshold itself with signature
-        verification, lowered by ``exact_prefilter_slack`` when the exact check follows."""
-        if self.verification == "exact":
+        verification, lowered by ``exact_prefilter_slack`` when an exact check may follow."""
+        if self.verification in ("borderline", "exact"):
             return max(self.threshold - self.exact_prefilter_slack, 0.0)
         return self.threshold
 

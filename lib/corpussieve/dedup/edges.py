@@ -150,3 +150,108 @@ def _result(
     key = lo * ids.size + hi
     _, keep = np.unique(key, return_index=True)
     return BucketEdges(ids[lo[keep]], ids[hi[keep]], sim[keep], comparisons, truncated, unled)
+
+
+@dataclass(frozen=True)
+class ManyBucketEdges:
+    """Verified edges found in many buckets at once (``left[k] < right[k]``, each pair once), and the work."""
+
+    left: np.ndarray
+    right: np.ndarray
+    similarity: np.ndarray
+    buckets: int
+    """Buckets seen (with at least two live members)."""
+    large_buckets: int
+    """Buckets over ``all_pairs_max`` members, handled by :func:`bucket_edges`."""
+    comparisons: int
+    truncated: int
+    """Large buckets that skipped some distinct signatures (over ``max_signatures``)."""
+    unled: int
+    largest: int
+    """Members of the largest bucket."""
+
+    def __len__(self) -> int:
+        return self.left.size
+
+
+_PAIR_CHUNK = 1 << 15
+"""Member pairs compared per numpy call (a chunk's temporaries are ~2 * _PAIR_CHUNK * num_perm * 4 bytes)."""
+
+
+def many_bucket_edges(
+    buckets: np.ndarray,
+    ids: np.ndarray,
+    signatures: np.ndarray,
+    min_similarity: float,
+    *,
+    all_pairs_max: int = 16,
+    leaders: int = 16,
+    window: int = 4,
+    max_signatures: int = 50_000,
+) -> ManyBucketEdges:
+    """Edges of every bucket in one call: row k says member ``ids[k]`` (int64) with ``signatures[k]`` is in
+    bucket ``buckets[k]``.
+
+    Most buckets are tiny (two documents that share a band), and a Python call per bucket would cost more
+    than the comparisons. Buckets of up to ``all_pairs_max`` members therefore compare *all* their pairs
+    in a few vectorized numpy operations (exact, no heuristic), and only larger buckets go through
+    :func:`bucket_edges` one at a time. The result does not depend on the row order.
+    """
+    buckets = np.asarray(buckets, dtype=np.int64)
+    ids = np.asarray(ids, dtype=np.int64)
+    signatures = np.asarray(signatures)
+    if not buckets.shape[0] == ids.shape[0] == signatures.shape[0]:
+        raise ValueError("buckets, ids and signatures must have the same length")
+    live = ~is_empty_signature(signatures) if signatures.size else np.zeros(ids.shape[0], dtype=bool)
+    buckets, ids, signatures = buckets[live], ids[live], signatures[live]
+    order = np.lexsort((ids, buckets))
+    buckets, ids, signatures = buckets[order], ids[order], signatures[order]
+    # A member listed twice in one bucket (two member lists whose bucket keys collided) counts once.
+    once = np.r_[True, (buckets[1:] != buckets[:-1]) | (ids[1:] != ids[:-1])] if ids.size else np.zeros(0, bool)
+    buckets, ids, signatures = buckets[once], ids[once], signatures[once]
+
+    starts = np.flatnonzero(np.r_[True, buckets[1:] != buckets[:-1]]) if ids.size else np.zeros(0, np.int64)
+    sizes = np.diff(np.r_[starts, ids.size])
+    multi = sizes >= 2
+    starts, sizes = starts[multi], sizes[multi]
+
+    lefts, rights, sims = [], [], []
+    comparisons, truncated, unled = 0, 0, 0
+    # Small buckets: every pair, grouped by bucket size so each size is one index pattern.
+    for size in np.unique(sizes[sizes <= all_pairs_max]).tolist():
+        first = starts[sizes == size]
+        i, j = np.triu_indices(size, 1)
+        a = (first[:, None] + i[None, :]).reshape(-1)
+        b = (first[:, None] + j[None, :]).reshape(-1)
+        for lo in range(0, a.size, _PAIR_CHUNK):
+            ia, ib = a[lo : lo + _PAIR_CHUNK], b[lo : lo + _PAIR_CHUNK]
+            sim = signature_similarity(signatures[ia], signatures[ib])
+            hit = sim >= min_similarity
+            lefts.append(ids[ia[hit]])
+            rights.append(ids[ib[hit]])
+            sims.append(sim[hit])
+        comparisons += a.size
+    large = np.flatnonzero(sizes > all_pairs_max)
+    for k in large.tolist():
+        lo, hi = int(starts[k]), int(starts[k] + sizes[k])
+        found = bucket_edges(ids[lo:hi], signatures[lo:hi], min_similarity, leaders=leaders, window=window,
+                             max_signatures=max_signatures)
+        lefts.append(found.left.astype(np.int64))
+        rights.append(found.right.astype(np.int64))
+        sims.append(found.similarity)
+        comparisons += found.comparisons
+        truncated += int(found.truncated)
+        unled += found.unled
+
+    left = np.concatenate(lefts) if lefts else np.zeros(0, np.int64)
+    right = np.concatenate(rights) if rights else np.zeros(0, np.int64)
+    sim = np.concatenate(sims) if sims else np.zeros(0)
+    lo_id, hi_id = np.minimum(left, right), np.maximum(left, right)
+    order = np.lexsort((hi_id, lo_id))
+    lo_id, hi_id, sim = lo_id[order], hi_id[order], sim[order]
+    first = np.r_[True, (lo_id[1:] != lo_id[:-1]) | (hi_id[1:] != hi_id[:-1])] if lo_id.size else np.zeros(0, bool)
+    return ManyBucketEdges(
+        lo_id[first], hi_id[first], sim[first], buckets=int(sizes.size), large_buckets=int(large.size),
+        comparisons=int(comparisons), truncated=truncated, unled=unled,
+        largest=int(sizes.max()) if sizes.size else 0,
+    )

@@ -1,14 +1,15 @@
 """MinHash signatures over shingle hashes, vectorized over a batch, with a bounded working set.
 
-Signature value i of a document is the low 32 bits of ``min over its shingles x of h_i(x)``, where
-``h_i(x) = (a_i * x' + b_i) mod (2^61 - 1)`` and x' is the top 61 bits of the 64-bit shingle hash
-(see :class:`~corpussieve.dedup.hashing.UniversalPermutations`).
+Signature value i of a document is ``stored_values(min over its shingles x of h_i(x))``, where h_i is
+the i-th seeded multiply-add-shift function of :class:`~corpussieve.dedup.hashing.MinHashFunctions` over
+the 64-bit shingle hash, and the stored value is the low 32 bits of the mixed 64-bit minimum.
 
-Why uint32: the minimum is taken over the full 61-bit values, so which shingle wins is exact; only the
-stored value is truncated. Two documents whose minima come from different shingles then still store the
-same value with probability 2^-32, so P(equal) = J + (1 - J) * 2^-32, a bias the estimator removes
-(:func:`~corpussieve.dedup.verify.signature_similarity`) and that is far below MinHash's own standard error
-(~0.035 at J = 0.8 and 128 permutations). It halves the memory and the shuffle volume of signatures against uint64.
+Why uint32: the minimum is taken over the full 64-bit values, so which shingle wins is decided at full
+width; only the stored value is truncated. Two documents whose minima come from different shingles then
+still store the same value with probability 2^-32, so P(equal) = J + (1 - J) * 2^-32, a bias the
+estimator removes (:func:`~corpussieve.dedup.verify.signature_similarity`) and that is far below
+MinHash's own standard error (~0.035 at J = 0.8 and 128 functions). It halves the memory and the shuffle
+volume of signatures against uint64.
 
 A blank document (None, empty or whitespace only after normalization) gets the signature with every value
 ``EMPTY_SIGNATURE_VALUE`` and is flagged in ``SignatureBatch.empty``. Blank documents must be kept out of
@@ -25,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from corpussieve.dedup.config import DedupConfig
-from corpussieve.dedup.hashing import MASK64, UniversalPermutations, to_field
+from corpussieve.dedup.hashing import MASK64, MinHashFunctions, split_halves, stored_values
 from corpussieve.dedup.normalize import normalize_batch
 from corpussieve.dedup.shingles import ShingleBatch, batch_shingles
 
@@ -34,7 +35,7 @@ SIGNATURE_DTYPE = np.dtype("<u4")
 SHINGLE_BLOCK = 16384
 """Shingles per block of the permutation step (long contiguous rows keep numpy's inner loops efficient)."""
 PERM_BLOCK = 8
-"""Permutations evaluated at once: a block's working set is 3 * SHINGLE_BLOCK * PERM_BLOCK * 8 bytes (3 MiB)."""
+"""Hash functions evaluated at once: a block's working set is 2 * SHINGLE_BLOCK * PERM_BLOCK * 8 bytes (2 MiB)."""
 MAX_GROUP_CHARS = 1 << 22
 """Documents are normalized and shingled in groups of about this many characters (a longer one alone)."""
 
@@ -51,14 +52,14 @@ class SignatureBatch:
 
 
 @lru_cache(maxsize=16)
-def permutations(num_perm: int, seed: int) -> UniversalPermutations:
-    """The ``num_perm`` permutations named by ``seed`` (cached: they are immutable)."""
-    return UniversalPermutations(num_perm, seed)
+def permutations(num_perm: int, seed: int) -> MinHashFunctions:
+    """The ``num_perm`` hash functions ("permutations") named by ``seed`` (cached: they are immutable)."""
+    return MinHashFunctions(num_perm, seed)
 
 
 def signatures_from_shingles(
     shingles: ShingleBatch,
-    perms: UniversalPermutations,
+    perms: MinHashFunctions,
     *,
     shingle_block: int = SHINGLE_BLOCK,
     perm_block: int = PERM_BLOCK,
@@ -68,26 +69,27 @@ def signatures_from_shingles(
     The shingles of the batch are processed in blocks of ``shingle_block``, each against ``perm_block``
     permutations at a time, and the per-document minima of a block come from one ``np.minimum.reduceat``
     over the document boundaries inside it. Memory beyond the inputs and the (n, num_perm) running minima is
-    a fixed ~3 * shingle_block * perm_block * 8 bytes, whatever the document sizes. Documents without
+    a fixed ~2 * shingle_block * perm_block * 8 bytes, whatever the document sizes. Documents without
     shingles get ``EMPTY_SIGNATURE_VALUE`` everywhere.
     """
     n_docs, n_perm = len(shingles), perms.count
     hashes = shingles.hashes
     offsets = shingles.offsets
     minima = np.full((n_docs, n_perm), MASK64, dtype=np.uint64)
-    scratch = tuple(np.empty(shingle_block * perm_block, dtype=np.uint64) for _ in range(3))
+    scratch = (np.empty(shingle_block * perm_block, dtype=np.uint64), np.empty(shingle_block * perm_block,
+                                                                                dtype=np.uint64))
     for lo in range(0, hashes.size, shingle_block):
         hi = min(lo + shingle_block, hashes.size)
         docs, seg_starts = _segments(offsets, lo, hi)
-        block = to_field(hashes[lo:hi])
+        halves = split_halves(hashes[lo:hi])
         for p0 in range(0, n_perm, perm_block):
             p1 = min(p0 + perm_block, n_perm)
-            values = perms.apply(block, p0, p1, scratch)
+            values = perms.apply_halves(*halves, p0, p1, scratch)
             seg_min = np.minimum.reduceat(values, seg_starts, axis=1)
             rows = minima[docs, p0:p1]
             np.minimum(rows, seg_min.T, out=rows)
             minima[docs, p0:p1] = rows
-    signatures = (minima & np.uint64(0xFFFFFFFF)).astype(SIGNATURE_DTYPE)
+    signatures = stored_values(minima).astype(SIGNATURE_DTYPE, copy=False)
     signatures[np.diff(offsets) == 0] = EMPTY_SIGNATURE_VALUE
     return signatures
 

@@ -1,0 +1,169 @@
+"""The functions Spark runs in its Python workers, one Arrow batch (or one group) at a time.
+
+Each factory takes the validated config and returns a picklable closure over plain values: the worker
+rebuilds the config from a dict, so nothing but pyarrow, numpy and the pure dedup kernels crosses over.
+Every function is a thin adapter: columns in, kernel, columns out; the logic lives in the kernels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from corpussieve.dedup.config import DedupConfig
+
+Batches = Iterator[pa.RecordBatch]
+
+EXACT_KEY_FIELDS = [("exact_hi", pa.int64()), ("exact_lo", pa.int64()), ("blank", pa.bool_())]
+SKETCH_DDL = "id string, signature binary, band_keys array<long>"
+BAND_KEYS_DDL = "id string, band_keys array<long>"
+BUCKET_EDGES_DDL = (
+    "src long, dst long, similarity double, buckets long, large_buckets long, comparisons long, "
+    "truncated long, unled long, largest long"
+)
+PAIR_SIMILARITY_DDL = "a long, b long, similarity double"
+EXACT_JACCARD_DDL = "src long, dst long, jaccard double"
+
+
+def _config(dump: dict[str, Any]) -> DedupConfig:
+    return DedupConfig.model_validate(dump)
+
+
+def _band_key_lists(keys: np.ndarray) -> pa.ListArray:
+    """(n, bands) int64 as a list<int64> column (Spark array<long>)."""
+    n, bands = keys.shape
+    offsets = pa.array(np.arange(0, n * bands + 1, bands, dtype=np.int32))
+    return pa.ListArray.from_arrays(offsets, pa.array(np.ascontiguousarray(keys).reshape(-1)))
+
+
+def _binary_signatures(signatures: np.ndarray) -> pa.Array:
+    """Signatures as Spark BinaryType values (Arrow variable-size binary)."""
+    from corpussieve.dedup.minhash import signatures_to_arrow
+
+    return signatures_to_arrow(signatures).cast(pa.binary())
+
+
+def exact_keys(config: DedupConfig) -> Callable[[Batches], Batches]:
+    """mapInArrow: (id, text, *passthrough) -> (id, exact_hi, exact_lo, blank, *passthrough).
+
+    The text is hashed after normalization and dropped; every other column is passed through untouched.
+    """
+    dump = config.model_dump()
+
+    def run(batches: Batches) -> Batches:
+        from corpussieve.dedup.exact import exact_hashes
+
+        normalization = _config(dump).normalization
+        for batch in batches:
+            result = exact_hashes(batch.column("text").to_pylist(), normalization)
+            passthrough = [n for n in batch.schema.names if n not in ("id", "text")]
+            yield pa.RecordBatch.from_arrays(
+                [batch.column("id"), pa.array(result.hashes[:, 0]), pa.array(result.hashes[:, 1]),
+                 pa.array(result.empty), *[batch.column(n) for n in passthrough]],
+                names=["id", "exact_hi", "exact_lo", "blank", *passthrough],
+            )
+
+    return run
+
+
+def sketches(config: DedupConfig, bands: int, rows: int) -> Callable[[Batches], Batches]:
+    """mapInArrow: (id, text) -> (id, signature, band_keys), the MinHash signature and its LSH bucket keys."""
+    dump = config.model_dump()
+
+    def run(batches: Batches) -> Batches:
+        from corpussieve.dedup.lsh import band_hashes
+        from corpussieve.dedup.minhash import minhash_signatures
+
+        cfg = _config(dump)
+        for batch in batches:
+            signed = minhash_signatures(batch.column("text"), cfg)
+            keys = band_hashes(signed.signatures, bands, rows)
+            yield pa.RecordBatch.from_arrays(
+                [batch.column("id"), _binary_signatures(signed.signatures), _band_key_lists(keys)],
+                names=["id", "signature", "band_keys"],
+            )
+
+    return run
+
+
+def rebanded(num_perm: int, bands: int, rows: int) -> Callable[[Batches], Batches]:
+    """mapInArrow: (id, signature) -> (id, band_keys): bucket keys of stored signatures under another banding."""
+
+    def run(batches: Batches) -> Batches:
+        from corpussieve.dedup.lsh import band_hashes
+        from corpussieve.dedup.minhash import signatures_from_arrow
+
+        for batch in batches:
+            sigs = signatures_from_arrow(batch.column("signature"), num_perm)
+            yield pa.RecordBatch.from_arrays([batch.column("id"), _band_key_lists(band_hashes(sigs, bands, rows))],
+                                             names=["id", "band_keys"])
+
+    return run
+
+
+def bucket_edges(config: DedupConfig, min_similarity: float) -> Callable[[pa.Table], pa.Table]:
+    """applyInArrow over a group of many buckets: (bucket, nid, signature) rows -> verified edges.
+
+    Rows with a null ``src`` carry the group's work counters instead of an edge (one such row per group).
+    """
+    num_perm = config.num_perm
+    all_pairs_max, leaders = config.bucket_all_pairs_max, config.bucket_leaders
+    window, max_signatures = config.bucket_window, config.max_bucket_signatures
+
+    def run(table: pa.Table) -> pa.Table:
+        from corpussieve.dedup.edges import many_bucket_edges
+        from corpussieve.dedup.minhash import signatures_from_arrow
+
+        found = many_bucket_edges(
+            table.column("bucket").to_numpy(), table.column("nid").to_numpy(),
+            signatures_from_arrow(table.column("signature"), num_perm), min_similarity,
+            all_pairs_max=all_pairs_max, leaders=leaders, window=window, max_signatures=max_signatures,
+        )
+        n = len(found)
+        edge_row = np.r_[np.ones(n, bool), False]  # the last row holds the counters
+        counters = [found.buckets, found.large_buckets, found.comparisons, found.truncated, found.unled,
+                    found.largest]
+        columns = [pa.array(np.r_[values, zero], mask=~edge_row)
+                   for values, zero in ((found.left, 0), (found.right, 0), (found.similarity, 0.0))]
+        columns += [pa.array(np.r_[np.zeros(n, np.int64), value], mask=edge_row) for value in counters]
+        names = ["src", "dst", "similarity", "buckets", "large_buckets", "comparisons", "truncated", "unled",
+                 "largest"]
+        return pa.Table.from_arrays(columns, names=names)
+
+    return run
+
+
+def pair_similarity(num_perm: int) -> Callable[[Batches], Batches]:
+    """mapInArrow: (a, b, sig_a, sig_b) -> (a, b, similarity), the MinHash estimate of each pair."""
+
+    def run(batches: Batches) -> Batches:
+        from corpussieve.dedup.minhash import signatures_from_arrow
+        from corpussieve.dedup.verify import signature_similarity
+
+        for batch in batches:
+            sim = signature_similarity(signatures_from_arrow(batch.column("sig_a"), num_perm),
+                                       signatures_from_arrow(batch.column("sig_b"), num_perm))
+            yield pa.RecordBatch.from_arrays([batch.column("a"), batch.column("b"), pa.array(sim)],
+                                             names=["a", "b", "similarity"])
+
+    return run
+
+
+def exact_jaccard(config: DedupConfig) -> Callable[[Batches], Batches]:
+    """mapInArrow: (src, dst, text_a, text_b) -> (src, dst, jaccard) over the exact shingle sets."""
+    dump = config.model_dump()
+
+    def run(batches: Batches) -> Batches:
+        from corpussieve.dedup.verify import exact_jaccard_pairs
+
+        cfg = _config(dump)
+        for batch in batches:
+            jaccard = exact_jaccard_pairs(batch.column("text_a").to_pylist(), batch.column("text_b").to_pylist(),
+                                          cfg)
+            yield pa.RecordBatch.from_arrays([batch.column("src"), batch.column("dst"), pa.array(jaccard)],
+                                             names=["src", "dst", "jaccard"])
+
+    return run

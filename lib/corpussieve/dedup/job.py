@@ -1,0 +1,148 @@
+"""The dedup job: exact and MinHash-LSH near-duplicate removal over a Delta table, optionally incremental
+against an index of everything kept before (see ``corpussieve.dedup.pipeline`` for the stages)."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from typing import Any
+
+from corpussieve.runlog import write_json, write_text
+from corpussieve.tables import Txn, WriteSpec
+
+HELP = "remove exact and near-duplicate documents (MinHash LSH), optionally against an index of earlier batches"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--input", required=True, metavar="TABLE", help="Delta table with unique 'id' and 'text'")
+    parser.add_argument("--output", required=True, metavar="DIR",
+                        help="folder for the documents and clusters tables and report.json/html")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="Jaccard similarity of word n-gram sets at which documents are duplicates (0.8)")
+    parser.add_argument("--num-perm", type=int, default=None, help="MinHash permutations (128)")
+    parser.add_argument("--ngram", type=int, default=None, help="words per shingle (5)")
+    parser.add_argument("--bands", type=int, default=None, help="LSH bands (with --rows; default: optimized)")
+    parser.add_argument("--rows", type=int, default=None, help="signature values per band (with --bands)")
+    parser.add_argument("--index", default=None, metavar="TABLE",
+                        help="incremental mode: dedup against this index of kept documents and append to it")
+    parser.add_argument("--keep", default=None, metavar="RULE",
+                        help="earliest_fetch_time (default), longest_text, lowest_id or highest:<column>")
+    parser.add_argument("--verification", choices=["signature", "borderline", "exact"], default=None,
+                        help="confirm candidates by MinHash estimate, by exact shingle Jaccard near "
+                             "the threshold only (default), or by exact shingle Jaccard always")
+
+
+def overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {"dedup.threshold": args.threshold, "dedup.num_perm": args.num_perm, "dedup.ngram": args.ngram,
+            "dedup.bands": args.bands, "dedup.rows": args.rows, "dedup.keep": args.keep,
+            "dedup.verification": args.verification}
+
+
+def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
+    from corpussieve.dedup.checkpoints import ParquetCheckpoints
+    from corpussieve.dedup.index import index_txn_app_id
+    from corpussieve.dedup.lsh import plan_for_config
+    from corpussieve.dedup.pipeline import DedupPipeline, rule_columns
+    from corpussieve.dedup.report import banding_section, keep_rule_statement, render_html, size_histogram
+
+    cfg = ctx.config.dedup
+    run = ctx.run
+    tables = ctx.tables
+    input_path = tables.normalize(args.input)
+    out = tables.normalize(args.output).rstrip("/")
+    index_path = tables.normalize(args.index) if args.index else None
+    plan = plan_for_config(cfg)
+    run.log.info("banding: %s", plan.describe())
+
+    batch = tables.require(input_path, ["id", "text", *rule_columns(cfg.keep_rule)])
+    input_version = tables.version(input_path)
+    index = tables.read(index_path) if index_path and tables.exists(index_path) else None
+    index_version = tables.version(index_path) if index is not None else None
+    run.inputs = [{"table": input_path, "version": input_version}]
+    if index_path:
+        run.inputs.append({"table": index_path, "version": index_version, "role": "index"})
+
+    tmp_root = cfg.checkpoint_dir or f"{out}/_tmp"
+    checkpoints = ParquetCheckpoints(ctx.spark, tmp_root)
+    pipe = DedupPipeline(ctx.spark, cfg, plan, batch, input_path, checkpoints, index, index_path)
+    c = pipe.counts
+    try:
+        with run.stage("exact_keys") as st:
+            pipe.check_input_types()
+            pipe.exact_keys()
+            pipe.check_ids()
+            pipe.check_index()
+            st.rows_in = st.rows_out = c["documents"]
+        with run.stage("exact_groups") as st:
+            pipe.exact_groups()
+            st.rows_in, st.rows_out = c["documents"], c["representatives_to_sign"]
+            st.details["groups_with_copies"] = c["exact_groups_multi"]
+        with run.stage("minhash") as st:
+            pipe.signatures()
+            st.rows_in = st.rows_out = c["signed"]
+        with run.stage("nodes") as st:
+            pipe.nodes()
+            st.rows_out = c["nodes"]
+            st.details["index_nodes"] = c["index_nodes"]
+        with run.stage("lsh_buckets") as st:
+            edges = pipe.candidate_edges()
+            st.rows_out = c["buckets"]
+            st.details["comparisons"] = c["bucket_comparisons"]
+        with run.stage("verify") as st:
+            edges = pipe.verify(edges)
+            st.rows_in, st.rows_out = c["candidate_edges"], c["verified_edges"]
+        with run.stage("components") as st:
+            components = pipe.components(edges)
+            st.rows_in, st.rows_out = c["verified_edges"], c["components"]
+        with run.stage("keep") as st:
+            pipe.assign(components)
+            st.rows_in, st.rows_out = c["documents"], c["kept"]
+        with run.stage("write") as st:
+            metadata = {"job": "dedup", "run_id": run.run_id, "input": input_path, "input_version": input_version}
+            specs = [WriteSpec(pipe.documents_table(), f"{out}/documents", "overwrite", [], None, metadata),
+                     WriteSpec(pipe.clusters_table(), f"{out}/clusters", "overwrite", [], None, metadata)]
+            txn = None
+            if index_path:
+                txn = Txn(index_txn_app_id(input_path), input_version)
+                specs.append(WriteSpec(pipe.index_rows(input_version), index_path, "append", [], txn, metadata))
+            results = tables.write_all(specs)
+            st.rows_out = results[0].rows
+        largest = pipe.largest_clusters(cfg.report_clusters)
+    finally:
+        checkpoints.cleanup()
+        if cfg.checkpoint_dir is None:
+            shutil.rmtree(tmp_root, ignore_errors=True)
+
+    seconds = run.elapsed()
+    run.metrics.update({k: v for k, v in c.items() if k != "cluster_sizes"})
+    run.metrics["mb_per_second"] = round(c["text_bytes"] / 1e6 / seconds, 2) if seconds else None
+    run.metrics["docs_per_second"] = round(c["documents"] / seconds, 1) if seconds else None
+    run.outputs = [r.as_dict() for r in results]
+    incremental = None
+    if index_path:
+        index_result = results[2]
+        incremental = {
+            "index": index_path, "index_version_before": index_version,
+            "index_version_after": index_result.version, "index_nodes_involved": c["index_nodes"],
+            "batch_ids_already_indexed": c["batch_ids_in_index"] if index is not None else 0,
+            "removed_against_index": c["removed_against_index"] if index is not None else 0,
+            "rows_appended": index_result.rows if index_result.committed else 0,
+            "committed": index_result.committed, "txn_app_id": txn.app_id, "txn_version": txn.version,
+        }
+    summary = {
+        "output": out, "documents": c["documents"], "kept": c["kept"], "removed_exact": c["removed_exact"],
+        "removed_near": c["removed_near"], "blank_documents": c["blank_documents"],
+        "banding": f"{plan.bands}x{plan.rows}", "seconds": round(seconds, 1),
+        "report": f"{out}/report.json",
+    }
+    if incremental:
+        summary["index"] = {k: incremental[k] for k in ("index", "rows_appended", "committed",
+                                                        "removed_against_index")}
+    report = run.report(summary=summary, banding=banding_section(plan, cfg),
+                        keep_rule=keep_rule_statement(cfg, index_path is not None),
+                        cluster_size_histogram=size_histogram(c["cluster_sizes"]),
+                        cluster_sizes={str(k): v for k, v in sorted(c["cluster_sizes"].items())},
+                        largest_clusters=largest, incremental=incremental)
+    write_json(f"{out}/report.json", report)
+    write_text(f"{out}/report.html", render_html(report))
+    return summary

@@ -1,0 +1,546 @@
+"""The dedup job's Spark stages, in the order they run.
+
+exact keys -> exact groups -> signatures (one per exact group) -> LSH buckets -> verified edges ->
+connected components -> keep rule -> outputs (documents, clusters, index rows).
+
+Every document of the run is a *node*: the batch's documents, plus the index documents that meet them
+(same id, same exact hash, or a shared LSH bucket). Nodes carry the columns the keep rule orders by;
+index documents sort first (``origin`` 0), so an indexed document is never removed. Large intermediates
+are written once as checkpoints and counted from there, which keeps query plans short and feeds the report.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from corpussieve.dedup import arrowfns
+from corpussieve.dedup.config import DedupConfig
+from corpussieve.dedup.index import INDEX_COLUMNS, banding_id, sketch_id
+from corpussieve.dedup.keep import KeepRule, keep_ordering
+from corpussieve.dedup.lsh import BandingPlan
+from corpussieve.errors import InputError
+
+log = logging.getLogger("corpussieve.dedup")
+
+ORIGIN_INDEX, ORIGIN_NEW = 0, 1
+NODE_COLUMNS = ["id", "origin", "in_batch", "exact_hi", "exact_lo", "blank", "text_length", "fetch_time",
+                "keep_value"]
+TEXT_TYPES = (T.StringType, T.VarcharType, T.CharType)
+TIME_TYPES = (T.TimestampType, T.TimestampNTZType, T.DateType)
+
+
+def rule_columns(rule: KeepRule) -> list[str]:
+    """Input columns the keep rule reads (beyond id and text)."""
+    if rule.kind == "earliest_fetch_time":
+        return ["fetch_time"]
+    if rule.kind == "highest":
+        return [rule.column or ""]
+    return []
+
+
+def keep_order(rule: KeepRule) -> list[Column]:
+    """Sort expressions whose first row a cluster keeps: indexed documents first, then the rule, then the id.
+
+    The rule reads the node columns ``fetch_time``, ``text_length`` and ``keep_value`` (the rule's
+    ``highest:`` column, renamed so it can never clash with the job's own columns).
+    """
+    internal = KeepRule("highest", "keep_value") if rule.kind == "highest" else rule
+    order = [F.col("origin").asc()]
+    for column, ascending in keep_ordering(internal, fetch_time_column="fetch_time",
+                                           text_length_column="text_length"):
+        order.append(F.col(column).asc_nulls_last() if ascending else F.col(column).desc_nulls_last())
+    return order
+
+
+def node_id(salt: int) -> Column:
+    """The 64-bit integer a document's string id becomes for bucketing and connected components."""
+    return F.xxhash64(F.lit(salt), F.col("id"))
+
+
+def _hinted(df: DataFrame, rows: int, limit: int) -> DataFrame:
+    """Broadcast a small side of a join: the other side (texts) then streams without a shuffle."""
+    return F.broadcast(df) if rows <= limit else df
+
+
+class DedupPipeline:
+    """One run of the dedup job over ``batch`` (the input table's DataFrame), optionally against ``index``.
+
+    ``checkpoint`` (``df -> df``) writes an intermediate and returns it read back (see ``ParquetCheckpoints``).
+    """
+
+    def __init__(self, spark, config: DedupConfig, plan: BandingPlan, batch: DataFrame, input_path: str,
+                 checkpoint, index: DataFrame | None = None, index_path: str | None = None) -> None:
+        self.spark = spark
+        self.cfg = config
+        self.plan = plan
+        self.rule = config.keep_rule
+        self.batch = batch
+        self.input_path = input_path
+        self.index = index
+        self.index_path = index_path
+        self.checkpoint = checkpoint
+        self.counts: dict[str, Any] = {}
+        """Figures the stages collect for the report."""
+        self.salt = 0
+
+    # -- helpers ---------------------------------------------------------------------------------------
+    def _materialize(self, df: DataFrame) -> DataFrame:
+        """Write an intermediate that later stages reuse, and continue from the written copy.
+
+        Persisting alone is not enough here: every stage would drag the whole lineage along, and with
+        a dozen cached frames Spark spends seconds per query matching plans against its cache. A written
+        checkpoint is a plain file scan: planning stays trivial and nothing is ever recomputed.
+        """
+        return self.checkpoint(df)
+
+    def _shuffle_partitions(self) -> int:
+        return int(self.spark.conf.get("spark.sql.shuffle.partitions"))
+
+    # -- 1. input checks and exact keys ----------------------------------------------------------------
+    def check_input_types(self) -> None:
+        schema = self.batch.schema
+        if not isinstance(schema["text"].dataType, TEXT_TYPES):
+            raise InputError("expected a string column", table=self.input_path, column="text",
+                             expected=f"string, found {schema['text'].dataType.simpleString()}")
+        if "fetch_time" in rule_columns(self.rule):
+            found = schema["fetch_time"].dataType
+            if not isinstance(found, TIME_TYPES + TEXT_TYPES):
+                raise InputError("the keep rule earliest_fetch_time needs a timestamp", table=self.input_path,
+                                 column="fetch_time", expected=f"a timestamp, date or ISO string, found "
+                                                               f"{found.simpleString()}")
+
+    def _order_values(self) -> list[Column]:
+        """text_length, fetch_time and keep_value of the batch rows, typed like the index columns."""
+        columns = set(self.batch.columns)
+        if "fetch_time" in columns and isinstance(self.batch.schema["fetch_time"].dataType, TEXT_TYPES):
+            fetch_time = F.to_timestamp(F.col("fetch_time"))
+        elif "fetch_time" in columns and isinstance(self.batch.schema["fetch_time"].dataType, TIME_TYPES):
+            fetch_time = F.col("fetch_time").cast("timestamp")
+        else:
+            fetch_time = F.lit(None).cast("timestamp")
+        keep_value = (F.col(f"`{self.rule.column}`") if self.rule.kind == "highest"
+                      else F.lit(None).cast("double"))
+        return [F.length("text").cast("long").alias("text_length"), fetch_time.alias("fetch_time"),
+                keep_value.alias("keep_value")]
+
+    def exact_keys(self) -> DataFrame:
+        """Pass 1 over the texts: the 128-bit hash of each normalized text (and its order columns)."""
+        source = self.batch.select(F.col("id").cast("string").alias("id"), "text",
+                                   F.col("text").isNull().alias("text_null"),
+                                   F.coalesce(F.octet_length("text"), F.lit(0)).cast("long").alias("text_bytes"),
+                                   *self._order_values())
+        passthrough = [f for f in source.schema.fields if f.name not in ("id", "text")]
+        schema = T.StructType([T.StructField("id", T.StringType()), T.StructField("exact_hi", T.LongType()),
+                               T.StructField("exact_lo", T.LongType()), T.StructField("blank", T.BooleanType()),
+                               *passthrough])
+        keys = self._materialize(source.mapInArrow(arrowfns.exact_keys(self.cfg), schema))
+        self.keys = keys
+        stats = keys.agg(
+            F.count(F.lit(1)).alias("documents"), F.sum(F.col("id").isNull().cast("long")).alias("null_ids"),
+            F.sum(F.col("blank").cast("long")).alias("blank"), F.sum(F.col("text_null").cast("long")).alias("null"),
+            F.sum("text_bytes").alias("bytes"),
+        ).first()
+        self.counts["documents"] = int(stats["documents"])
+        self.counts["blank_documents"] = int(stats["blank"] or 0)
+        self.counts["null_text"] = int(stats["null"] or 0)
+        self.counts["text_bytes"] = int(stats["bytes"] or 0)
+        self.counts["null_ids"] = int(stats["null_ids"] or 0)
+        return keys
+
+    def check_ids(self) -> None:
+        """Null or repeated ids fail with a message naming a few of them; and the 64-bit node ids derived
+        from the ids must be distinct too (re-salted in the astronomically rare case they are not)."""
+        nulls = self.counts["null_ids"]
+        if nulls:
+            raise InputError(f"{nulls} row{'s' if nulls > 1 else ''} ha{'ve' if nulls > 1 else 's'} a null id",
+                             table=self.input_path, column="id", expected="a non-null, unique id on every row")
+        while True:
+            groups = (self.keys.select("id", node_id(self.salt).alias("nid")).groupBy("nid")
+                      .agg(F.count(F.lit(1)).alias("n"), F.min("id").alias("lo"), F.max("id").alias("hi"))
+                      .filter(F.col("n") > 1))
+            shared = groups.limit(1000).collect()  # one job; empty for valid input
+            if not shared:
+                return
+            if all(r["lo"] != r["hi"] for r in shared):
+                log.warning("distinct ids share a 64-bit node id; rehashing with salt %d", self.salt + 1)
+                self.salt += 1
+                continue
+            repeated = self.keys.groupBy("id").count().filter(F.col("count") > 1)
+            first = [r["id"] for r in repeated.orderBy("id").limit(5).collect()]
+            total = repeated.count()
+            raise InputError(f"{total} id{'s' if total > 1 else ''} appear{'' if total > 1 else 's'} more than "
+                             "once", table=self.input_path, column="id", row_ids=first,
+                             expected="unique ids (deduplicate the ids first, e.g. by re-ingesting)")
+
+    # -- 2. the index and the exact groups -------------------------------------------------------------
+    def check_index(self) -> None:
+        """The index must hold signatures made the way this run makes them."""
+        if self.index is None:
+            return
+        missing = [c for c in INDEX_COLUMNS if c not in self.index.columns]
+        if missing:
+            raise InputError("column is missing; this is not a dedup index", table=self.index_path,
+                             column=missing[0], expected=f"the columns {', '.join(INDEX_COLUMNS)}")
+        wanted = sketch_id(self.cfg)
+        found = [r["sketch"] for r in self.index.select("sketch").distinct().limit(3).collect()]
+        other = [s for s in found if s != wanted]
+        if other:
+            raise InputError(f"the index holds signatures made as {other[0]!r}, this run makes {wanted!r}",
+                             table=self.index_path, column="sketch",
+                             expected="the same normalization, shingling, num_perm and seed as the runs that built "
+                                      "the index (or a new index path)")
+
+    def _index_nodes(self, ids: DataFrame) -> DataFrame:
+        """Index rows for ``ids`` as nodes (in_batch says whether the batch lists the same id)."""
+        batch_ids = self.keys.select("id", F.lit(True).alias("listed"))
+        rows = self.index.join(ids, "id", "left_semi").join(batch_ids, "id", "left")
+        return rows.select("id", F.lit(ORIGIN_INDEX).alias("origin"),
+                           F.coalesce(F.col("listed"), F.lit(False)).alias("in_batch"), "exact_hi", "exact_lo",
+                           "blank", "text_length", "fetch_time",
+                           F.lit(None).cast(self.keys.schema["keep_value"].dataType).alias("keep_value"))
+
+    def exact_groups(self) -> DataFrame:
+        """Group identical normalized texts; each group's best document by the keep order represents it.
+
+        Only representatives go on to MinHash and LSH. A group that contains an indexed document is
+        represented by it (its signature is stored: nothing to recompute).
+        """
+        keys = self.keys
+        new = keys.select(*[F.lit(ORIGIN_NEW).alias(c) if c == "origin" else
+                            F.lit(True).alias(c) if c == "in_batch" else F.col(c) for c in NODE_COLUMNS])
+        if self.index is not None:
+            new = self._materialize(new.join(self.index.select("id"), "id", "left_anti"))
+        self.new_docs = new
+        members = new.filter(~F.col("blank"))
+        if self.index is not None:
+            live_hashes = members.select("exact_hi", "exact_lo").distinct()
+            exact_ids = (self.index.filter(~F.col("blank")).join(live_hashes, ["exact_hi", "exact_lo"], "left_semi")
+                         .select("id"))
+            members = members.unionByName(self._index_nodes(exact_ids))
+        group = Window.partitionBy("exact_hi", "exact_lo")
+        groups = members.select(*NODE_COLUMNS, F.first("id").over(group.orderBy(*keep_order(self.rule)))
+                                .alias("rep_id"), F.count(F.lit(1)).over(group).alias("exact_size"))
+        groups = self._materialize(groups)
+        self.groups = groups
+        is_rep = F.col("id") == F.col("rep_id")
+        row = groups.agg(
+            F.sum(is_rep.cast("long")).alias("groups"),
+            F.sum((is_rep & (F.col("exact_size") > 1)).cast("long")).alias("multi"),
+            F.sum((is_rep & (F.col("origin") == ORIGIN_NEW)).cast("long")).alias("new_reps"),
+        ).first()
+        self.counts["exact_groups"] = int(row["groups"] or 0)
+        self.counts["exact_groups_multi"] = int(row["multi"] or 0)
+        self.counts["representatives_to_sign"] = int(row["new_reps"] or 0)
+        self.counts["batch_ids_in_index"] = 0
+        if self.index is not None:
+            self.counts["batch_ids_in_index"] = self.counts["documents"] - new.count()
+        return groups
+
+    # -- 3. signatures ---------------------------------------------------------------------------------
+    def signatures(self) -> DataFrame:
+        """Pass 2 over the texts, for the new representatives only: MinHash signatures and band keys."""
+        reps = self.groups.filter((F.col("id") == F.col("rep_id")) & (F.col("origin") == ORIGIN_NEW)).select("id")
+        n_reps = self.counts["representatives_to_sign"]
+        others = self.counts["documents"] - n_reps
+        limit = self.cfg.broadcast_max_rows
+        texts = self.batch.select(F.col("id").cast("string").alias("id"), "text")
+        if n_reps <= others:
+            texts = texts.join(_hinted(reps, n_reps, limit), "id", "left_semi")
+        else:  # most documents sign: drop the few that do not, without shuffling the texts
+            skip = self.keys.select("id").join(reps, "id", "left_anti")
+            texts = texts.join(_hinted(skip, others, limit), "id", "left_anti")
+        sketches = texts.mapInArrow(arrowfns.sketches(self.cfg, self.plan.bands, self.plan.rows),
+                                    arrowfns.SKETCH_DDL)
+        self.sketches = self._materialize(sketches)
+        self.counts["signed"] = n_reps
+        return self.sketches
+
+    # -- 4. nodes and LSH buckets ----------------------------------------------------------------------
+    def _index_band_keys(self) -> DataFrame:
+        """(id, band_keys) of every live index row under this run's banding; rows stored under another
+        banding get theirs recomputed from the stored signature."""
+        current = banding_id(self.plan)
+        live = self.index.filter(~F.col("blank"))
+        same = live.filter(F.col("banding") == current).select("id", "band_keys")
+        other = live.filter(F.col("banding") != current).select("id", "signature")
+        rebanded = other.mapInArrow(arrowfns.rebanded(self.cfg.num_perm, self.plan.bands, self.plan.rows),
+                                    arrowfns.BAND_KEYS_DDL)
+        return same.unionByName(rebanded)
+
+    def nodes(self) -> DataFrame:
+        """Every document of the run with its 64-bit node id and its exact-group representative."""
+        node_rows = self.groups.select(*NODE_COLUMNS, "rep_id").unionByName(
+            self.new_docs.filter(F.col("blank")).select(*NODE_COLUMNS, F.lit(None).cast("string").alias("rep_id")))
+        self.index_members = None
+        if self.index is not None:
+            new_keys = self.sketches.select(F.explode("band_keys").alias("band_key")).distinct()
+            index_keys = self._index_band_keys()
+            banded = (index_keys.select("id", F.explode("band_keys").alias("band_key"))
+                      .join(new_keys, "band_key", "left_semi").select("id"))
+            listed = self.index.select("id").join(self.keys.select("id"), "id", "left_semi")
+            extra = banded.unionByName(listed).distinct().join(self.groups.select("id"), "id", "left_anti")
+            node_rows = node_rows.unionByName(
+                self._index_nodes(extra).withColumn("rep_id", F.lit(None).cast("string")))
+            members = (self.index.join(banded.distinct(), "id", "left_semi").select("id", "signature")
+                       .join(index_keys, "id"))
+            self.index_members = self._materialize(members)
+        if self.index is None:
+            with_nid = node_rows.withColumn("nid", node_id(self.salt))  # checked unique with the ids
+        else:
+            # Index documents joined the batch's: their node ids must not clash with the batch's either.
+            node_rows = self._materialize(node_rows)
+            while True:
+                with_nid = node_rows.withColumn("nid", node_id(self.salt))
+                if not with_nid.groupBy("nid").count().filter(F.col("count") > 1).limit(1).collect():
+                    break
+                log.warning("distinct ids share a 64-bit node id; rehashing with salt %d", self.salt + 1)
+                self.salt += 1
+        # xxhash64 skips null inputs rather than returning null: test for the representative explicitly.
+        rep_nid = F.xxhash64(F.lit(self.salt), F.col("rep_id"))
+        nodes = with_nid.withColumn("anchor", F.when(F.col("rep_id").isNotNull(), rep_nid).otherwise(F.col("nid")))
+        self.node_table = self._materialize(nodes)
+        self.counts["nodes"] = self.counts["documents"]
+        self.counts["index_nodes"] = 0
+        if self.index is not None:
+            row = self.node_table.agg(F.count(F.lit(1)).alias("n"),
+                                      F.sum((F.col("origin") == ORIGIN_INDEX).cast("long")).alias("index")).first()
+            self.counts["nodes"], self.counts["index_nodes"] = int(row["n"]), int(row["index"] or 0)
+        return self.node_table
+
+    def signature_table(self) -> DataFrame:
+        """(nid, signature) of every signed node: new representatives and the index documents involved."""
+        sigs = self.sketches.select("id", "signature")
+        if self.index is not None:
+            index_sigs = (self.index.filter(~F.col("blank"))
+                          .join(self.node_table.filter(F.col("origin") == ORIGIN_INDEX).select("id"), "id",
+                                "left_semi").select("id", "signature"))
+            sigs = sigs.unionByName(index_sigs)
+        return sigs.select(node_id(self.salt).alias("nid"), "signature")
+
+    def candidate_edges(self) -> DataFrame:
+        """Verified edges from the LSH buckets that hold two or more members, at least one of them new."""
+        members = self.sketches.select("id", "signature", "band_keys", F.lit(ORIGIN_NEW).alias("origin"))
+        if self.index_members is not None:
+            members = members.unionByName(self.index_members.select("id", "signature", "band_keys",
+                                                                    F.lit(ORIGIN_INDEX).alias("origin")))
+        members = members.withColumn("nid", node_id(self.salt))
+        buckets = (members.select("nid", "origin", F.explode("band_keys").alias("band_key"))
+                   .groupBy("band_key")
+                   .agg(F.sort_array(F.collect_list("nid")).alias("members"), F.max("origin").alias("has_new"))
+                   .filter((F.size("members") >= 2) & (F.col("has_new") == ORIGIN_NEW))
+                   .select("members").distinct())  # the same members found through several bands: once
+        member_rows = buckets.select(F.xxhash64("members").alias("bucket"), F.explode("members").alias("nid"))
+        rows = members.select("nid", "signature").join(member_rows, "nid")
+        groups = max(64, 4 * self._shuffle_partitions())
+        raw = (rows.withColumn("group", F.pmod(F.col("bucket"), F.lit(groups)))
+               .groupBy("group")
+               .applyInArrow(arrowfns.bucket_edges(self.cfg, self.cfg.bucket_min_similarity),
+                             arrowfns.BUCKET_EDGES_DDL))
+        raw = self._materialize(raw)
+        work = raw.filter(F.col("src").isNull()).agg(
+            F.sum("buckets").alias("buckets"), F.sum("large_buckets").alias("large"),
+            F.sum("comparisons").alias("comparisons"), F.sum("truncated").alias("truncated"),
+            F.sum("unled").alias("unled"), F.max("largest").alias("largest"),
+        ).first()
+        self.counts["buckets"] = int(work["buckets"] or 0)
+        for key in ("large", "comparisons", "truncated", "unled", "largest"):
+            self.counts[f"bucket_{key}"] = int(work[key] or 0)
+        return (raw.filter(F.col("src").isNotNull()).groupBy("src", "dst")
+                .agg(F.max("similarity").alias("similarity")))
+
+    def verify(self, edges: DataFrame) -> DataFrame:
+        """Keep the edges whose similarity holds up.
+
+        ``signature``: the buckets already kept estimates >= threshold. ``exact``: every edge between two
+        batch documents is re-checked on the exact shingle Jaccard of their texts; ``borderline``: only
+        those estimated within ``borderline_slack`` of the threshold. Index documents have no stored text,
+        so an edge that reaches one keeps the estimate, at the full threshold.
+        """
+        cfg = self.cfg
+        edges = self._materialize(edges)
+        self.counts["candidate_edges"] = edges.count()
+        self.counts["exact_checks"] = 0
+        if cfg.verification == "signature":
+            self.counts["verified_edges"] = self.counts["candidate_edges"]
+            return edges
+        sure = F.lit(False) if cfg.verification == "exact" else \
+            F.col("similarity") >= cfg.threshold + cfg.borderline_slack
+        ids = self.node_table.select("nid", "id", "origin")
+        ends = (edges.join(ids.select(F.col("nid").alias("src"), F.col("id").alias("id_a"),
+                                      F.col("origin").alias("origin_a")), "src")
+                .join(ids.select(F.col("nid").alias("dst"), F.col("id").alias("id_b"),
+                                 F.col("origin").alias("origin_b")), "dst"))
+        checkable = (F.col("origin_a") == ORIGIN_NEW) & (F.col("origin_b") == ORIGIN_NEW) & ~sure
+        to_check = self._materialize(ends.filter(checkable).select("src", "dst", "id_a", "id_b"))
+        n_check = to_check.count()
+        self.counts["exact_checks"] = n_check
+        needed = to_check.select(F.col("id_a").alias("id")).unionByName(to_check.select(F.col("id_b").alias("id")))
+        needed = needed.distinct()
+        texts = self._materialize(
+            self.batch.select(F.col("id").cast("string").alias("id"), "text")
+            .join(_hinted(needed, 2 * n_check, cfg.broadcast_max_rows), "id", "left_semi"))
+        checked = (to_check
+                   .join(texts.select(F.col("id").alias("id_a"), F.col("text").alias("text_a")), "id_a")
+                   .join(texts.select(F.col("id").alias("id_b"), F.col("text").alias("text_b")), "id_b")
+                   .select("src", "dst", "text_a", "text_b")
+                   .mapInArrow(arrowfns.exact_jaccard(cfg), arrowfns.EXACT_JACCARD_DDL))
+        exact_ok = (checked.filter(F.col("jaccard") >= cfg.threshold).select("src", "dst")
+                    .join(edges, ["src", "dst"]))
+        estimated = ends.filter(~checkable & (F.col("similarity") >= cfg.threshold)).select("src", "dst", "similarity")
+        verified = self._materialize(exact_ok.unionByName(estimated))
+        self.counts["verified_edges"] = verified.count()
+        return verified
+
+    # -- 5. clusters -----------------------------------------------------------------------------------
+    def components(self, edges: DataFrame) -> DataFrame:
+        """(node, component) over the verified edges; nodes without edges are their own component."""
+        from corpussieve.graph import connected_components
+
+        if self.counts["verified_edges"] == 0:
+            self.counts["components"] = 0
+            return self.spark.createDataFrame([], "node long, component long")
+        components = connected_components(edges, "src", "dst", checkpoint=self.checkpoint)
+        components = self._materialize(components)
+        self.counts["components"] = components.select("component").distinct().count()
+        return components
+
+    def assign(self, components: DataFrame) -> DataFrame:
+        """Each node's cluster, the document the cluster keeps, and how each node matches it."""
+        nodes = (self.node_table.join(components.withColumnRenamed("node", "anchor"), "anchor", "left")
+                 .withColumn("cluster", F.coalesce(F.col("component"), F.col("anchor"))))
+        cluster = Window.partitionBy("cluster")
+        ordered = cluster.orderBy(*keep_order(self.rule))
+        ranked = nodes.select(
+            *NODE_COLUMNS, "nid", "anchor", "cluster",
+            F.row_number().over(ordered).alias("rank"),
+            F.first("id").over(ordered).alias("kept_id"),
+            F.first("nid").over(ordered).alias("kept_nid"),
+            F.first("exact_hi").over(ordered).alias("kept_hi"),
+            F.first("exact_lo").over(ordered).alias("kept_lo"),
+            F.count(F.lit(1)).over(cluster).alias("cluster_size"),
+            F.sum(F.col("in_batch").cast("long")).over(cluster).alias("batch_members"),
+        )
+        kept = (F.col("rank") == 1) | (F.col("origin") == ORIGIN_INDEX)
+        exact = (F.col("exact_hi") == F.col("kept_hi")) & (F.col("exact_lo") == F.col("kept_lo")) & ~F.col("blank")
+        ranked = ranked.withColumn("kept", kept).withColumn(
+            "match", F.when(kept, F.lit(None).cast("string")).when(exact, F.lit("exact")).otherwise(F.lit("near")))
+        near = ranked.filter(F.col("match") == "near").select(F.col("anchor").alias("a"),
+                                                              F.col("kept_nid").alias("b")).distinct()
+        sigs = self.signature_table()
+        pairs = (near.join(sigs.select(F.col("nid").alias("a"), F.col("signature").alias("sig_a")), "a")
+                 .join(sigs.select(F.col("nid").alias("b"), F.col("signature").alias("sig_b")), "b")
+                 .select("a", "b", "sig_a", "sig_b")
+                 .mapInArrow(arrowfns.pair_similarity(self.cfg.num_perm), arrowfns.PAIR_SIMILARITY_DDL))
+        assigned = (ranked.join(pairs.withColumnRenamed("a", "anchor").withColumnRenamed("b", "kept_nid"),
+                                ["anchor", "kept_nid"], "left")
+                    .withColumn("similarity", F.when(F.col("match") == "exact", F.lit(1.0))
+                                .when(F.col("match") == "near", F.col("similarity"))))
+        self.assigned = self._materialize(assigned)
+        self._count_clusters()
+        return self.assigned
+
+    def _count_clusters(self) -> None:
+        batch = self.assigned.filter(F.col("in_batch"))
+        row = batch.agg(
+            F.sum(F.col("kept").cast("long")).alias("kept"),
+            F.sum((F.col("match") == "exact").cast("long")).alias("exact"),
+            F.sum((F.col("match") == "near").cast("long")).alias("near"),
+        ).first()
+        self.counts["kept"] = int(row["kept"] or 0)
+        self.counts["removed_exact"] = int(row["exact"] or 0)
+        self.counts["removed_near"] = int(row["near"] or 0)
+        sizes = (self.assigned.filter((F.col("rank") == 1) & (F.col("batch_members") > 0))
+                 .groupBy("cluster_size").count().collect())
+        self.counts["cluster_sizes"] = {int(r["cluster_size"]): int(r["count"]) for r in sizes}
+        if self.index is not None:
+            against = batch.filter(~F.col("kept")).join(
+                self.assigned.filter(F.col("origin") == ORIGIN_INDEX).select(F.col("id").alias("kept_id")),
+                "kept_id", "left_semi").count()
+            self.counts["removed_against_index"] = against
+            self.counts["batch_ids_in_index"] = batch.filter(F.col("origin") == ORIGIN_INDEX).count()
+
+    # -- 6. outputs ------------------------------------------------------------------------------------
+    def clusters_table(self) -> DataFrame:
+        """One row per input document."""
+        return self.assigned.filter(F.col("in_batch")).select(
+            "id", F.col("kept_id").alias("cluster_id"), "kept",
+            F.when(F.col("kept"), F.lit(None).cast("string")).otherwise(F.col("kept_id")).alias("duplicate_of"),
+            "match", F.col("similarity").cast("double").alias("similarity"),
+        )
+
+    def documents_table(self) -> DataFrame:
+        """The kept input rows with every input column, plus cluster_id and cluster_size."""
+        batch = self.assigned.filter(F.col("in_batch"))
+        limit = self.cfg.broadcast_max_rows
+        kept_n, removed_n = self.counts["kept"], self.counts["documents"] - self.counts["kept"]
+        source = self.batch.withColumn("__key", F.col("id").cast("string"))
+        if removed_n <= kept_n:
+            removed = batch.filter(~F.col("kept")).select(F.col("id").alias("__key"))
+            grouped = batch.filter(F.col("kept") & (F.col("cluster_size") > 1)).select(
+                F.col("id").alias("__key"), F.col("kept_id").alias("__cluster_id"),
+                F.col("cluster_size").alias("__cluster_size"))
+            multi_n = batch.filter(F.col("kept") & (F.col("cluster_size") > 1)).count()
+            joined = (source.join(_hinted(removed, removed_n, limit), "__key", "left_anti")
+                      .join(_hinted(grouped, multi_n, limit), "__key", "left"))
+        else:
+            kept = batch.filter(F.col("kept")).select(F.col("id").alias("__key"),
+                                                      F.col("kept_id").alias("__cluster_id"),
+                                                      F.col("cluster_size").alias("__cluster_size"))
+            joined = source.join(_hinted(kept, kept_n, limit), "__key")
+        columns = [F.col(f"`{c}`") for c in self.batch.columns if c not in ("cluster_id", "cluster_size")]
+        return joined.select(
+            *columns,
+            F.coalesce(F.col("__cluster_id"), F.col("__key")).alias("cluster_id"),
+            F.coalesce(F.col("__cluster_size"), F.lit(1).cast("long")).alias("cluster_size"),
+        )
+
+    def index_rows(self, input_version: int) -> DataFrame:
+        """The batch's kept new documents, as rows for the index."""
+        kept_new = self.assigned.filter(F.col("in_batch") & F.col("kept") & (F.col("origin") == ORIGIN_NEW))
+        return kept_new.join(self.sketches, "id", "left").select(
+            "id", "exact_hi", "exact_lo", "blank", "signature", "band_keys",
+            F.col("text_length").cast("long").alias("text_length"),
+            F.col("fetch_time").cast("timestamp").alias("fetch_time"),
+            F.lit(sketch_id(self.cfg)).alias("sketch"), F.lit(banding_id(self.plan)).alias("banding"),
+            F.lit(self.input_path).alias("source_table"), F.lit(input_version).cast("long").alias("source_version"),
+        )
+
+    def largest_clusters(self, limit: int, sample_chars: int = 240) -> list[dict[str, Any]]:
+        """The largest clusters that hold batch documents, with the kept text and one duplicate's text."""
+        if limit == 0:
+            return []
+        heads = (self.assigned.filter((F.col("rank") == 1) & (F.col("batch_members") > 0)
+                                      & (F.col("cluster_size") > 1))
+                 .orderBy(F.col("cluster_size").desc(), F.col("kept_id")).limit(limit)
+                 .select("cluster", "kept_id", "cluster_size", F.col("origin").alias("kept_origin")))
+        stats = (self.assigned.join(heads.select("cluster"), "cluster", "left_semi").groupBy("cluster").agg(
+            F.sum((F.col("match") == "exact").cast("long")).alias("exact"),
+            F.sum((F.col("match") == "near").cast("long")).alias("near"),
+            F.min("similarity").alias("min_similarity"),
+            F.min(F.when(F.col("rank") == 2, F.col("id"))).alias("sample_id"),
+        ))
+        rows = [r.asDict() for r in heads.join(stats, "cluster").orderBy(F.col("cluster_size").desc(),
+                                                                          F.col("kept_id")).collect()]
+        wanted = sorted({r["kept_id"] for r in rows} | {r["sample_id"] for r in rows if r["sample_id"]})
+        texts = {}
+        if wanted:
+            found = (self.batch.select(F.col("id").cast("string").alias("id"), "text")
+                     .filter(F.col("id").isin(wanted))
+                     .select("id", F.substring("text", 1, sample_chars).alias("sample")).collect())
+            texts = {r["id"]: r["sample"] for r in found}
+        out = []
+        for r in rows:
+            out.append({
+                "cluster_id": r["kept_id"], "size": int(r["cluster_size"]), "exact": int(r["exact"] or 0),
+                "near": int(r["near"] or 0),
+                "min_similarity": None if r["min_similarity"] is None else round(float(r["min_similarity"]), 4),
+                "kept_is_indexed": r["kept_origin"] == ORIGIN_INDEX,
+                "kept_sample": texts.get(r["kept_id"]),
+                "duplicate_id": r["sample_id"], "duplicate_sample": texts.get(r["sample_id"]),
+            })
+        return out
