@@ -21,6 +21,7 @@ log = logging.getLogger("corpussieve.cli")
 # Spark jobs: name -> module. Each module has HELP, add_arguments(parser), overrides(args) and run(ctx, args).
 JOBS: dict[str, str] = {
     "ingest": "corpussieve.ingest.job",
+    "clean": "corpussieve.clean.job",
     "dedup": "corpussieve.dedup.job",
 }
 

@@ -112,6 +112,7 @@ class IngestConfig(StrictModel):
 
 
 # Job sections build on StrictModel, so they are imported once it exists.
+from corpussieve.clean.config import CleanConfig  # noqa: E402
 from corpussieve.dedup.config import DedupConfig  # noqa: E402
 
 
@@ -121,6 +122,7 @@ class Config(StrictModel):
     spark: SparkConfig = Field(default_factory=SparkConfig)
     tables: TablesConfig = Field(default_factory=TablesConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    clean: CleanConfig = Field(default_factory=CleanConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
 
 

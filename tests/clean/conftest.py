@@ -1,26 +1,24 @@
-"""Fixtures for the clean job's pure core: the shared aeb-dev pages, when present next to the repo."""
+"""Fixtures for the clean tests: the shared aeb-dev pages, when ../shared is next to the repo."""
 
 from __future__ import annotations
 
 import gzip
 import json
-from pathlib import Path
 
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-AEB_DEV = REPO_ROOT / ".." / "shared" / "data" / "aeb-dev"
+from conftest import shared_dir
 
 
 @pytest.fixture(scope="session")
 def aeb_dev() -> dict[str, dict[str, str]]:
     """{key: {"html", "truth", "url"}} for the 92 aeb-dev pages; skips when ../shared is missing."""
-    truth_file = AEB_DEV / "ground-truth.json"
+    folder = shared_dir("data", "aeb-dev")
+    truth_file = folder / "ground-truth.json"
     if not truth_file.is_file():
-        pytest.skip(f"aeb-dev benchmark data not found at {AEB_DEV.resolve()} (../shared is developer-only)")
+        pytest.skip(f"aeb-dev ground truth not found at {truth_file}")
     truths = json.loads(truth_file.read_text(encoding="utf-8"))
     pages = {}
     for key in sorted(truths):
-        with gzip.open(AEB_DEV / "html" / f"{key}.html.gz", "rt", encoding="utf-8") as fh:
+        with gzip.open(folder / "html" / f"{key}.html.gz", "rt", encoding="utf-8") as fh:
             pages[key] = {"html": fh.read(), "truth": truths[key]["articleBody"], "url": truths[key]["url"]}
     return pages

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from corpussieve.config import StrictModel
+
+class StrictModel(BaseModel):
+    """Same contract as ``corpussieve.config.StrictModel`` (unknown keys are errors, assignments are
+    validated), defined here because ``corpussieve.config`` imports this module to build ``Config``."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class ExtractionConfig(StrictModel):
@@ -72,8 +77,13 @@ class RepairConfig(StrictModel):
 
 
 class MarkupConfig(StrictModel):
-    """Markdown and HTML residue in ``text`` inputs."""
+    """``text`` inputs: size cap, Markdown and HTML residue."""
 
+    max_text_chars: int = Field(
+        5_000_000,
+        ge=1_000,
+        description="Text inputs longer than this are rejected 'input:too_large' before any processing.",
+    )
     strip_markup: bool = Field(True, description="Strip Markdown and HTML residue from text inputs.")
     code_blocks: Literal["keep", "drop"] = Field(
         "keep", description="Fenced and indented code blocks: keep their content (without fences) or drop them."
@@ -81,22 +91,54 @@ class MarkupConfig(StrictModel):
 
 
 class LineBoilerplateConfig(StrictModel):
-    """Line-level boilerplate: universal patterns here, site/corpus frequency in the Spark stage."""
+    """Line-level boilerplate: universal patterns per document, then (Spark stage) lines frequent within
+    a site or across the corpus.
+
+    A line's identity is the xxh3 hash of its normalized form (lower case, digit runs -> 0, punctuation
+    and space runs -> one space), counted once per document. A site is the URL's registered domain.
+    """
 
     drop_universal_patterns: bool = Field(
         True, description="Drop lines matching the built-in universal boilerplate patterns (cookie, share, ...)."
     )
+    site_lines: bool = Field(
+        True, description="Run the Spark stage that drops lines frequent within a site or across the corpus."
+    )
     min_line_chars: int = Field(
-        10, ge=0, description="Shorter normalized lines are never counted as site boilerplate (too generic)."
+        3, ge=1, description="Shorter normalized lines are never counted as boilerplate (too generic: '0', 'a')."
+    )
+    min_site_size: int = Field(
+        5,
+        ge=2,
+        description="Sites with fewer documents (with text) are not judged on their own lines: too few pages "
+        "to tell a template from content.",
     )
     min_site_docs: int = Field(
-        3, ge=2, description="A line is site boilerplate if it appears in at least this many documents of a site..."
+        5, ge=2, description="A line is site boilerplate if it appears in at least this many documents of a site..."
     )
     min_site_fraction: float = Field(
         0.1, gt=0, le=1, description="...and in at least this fraction of that site's documents."
     )
     min_corpus_docs: int = Field(
-        50, ge=2, description="A line is corpus-wide boilerplate if this many documents (any site) contain it."
+        50, ge=2, description="A line is corpus-wide boilerplate if this many documents contain it..."
+    )
+    min_corpus_sites: int = Field(
+        10, ge=1, description="...on at least this many different sites..."
+    )
+    max_corpus_line_chars: int = Field(
+        300,
+        ge=1,
+        description="...and its normalized form is at most this long. Longer lines shared across many sites are "
+        "syndicated paragraphs, left to dedup and the repetition report.",
+    )
+    max_corpus_lines: int = Field(
+        100_000, ge=0, description="At most this many corpus-wide lines are dropped (the most widespread first)."
+    )
+    broadcast_max_lines: int = Field(
+        2_000_000,
+        ge=0,
+        description="Per-site boilerplate lists are broadcast to the removal stage when they hold at most this "
+        "many lines in all; above it they are joined to documents by site with a shuffle.",
     )
 
 
@@ -263,6 +305,32 @@ class FiltersConfig(StrictModel):
     fineweb: FineWebQualityConfig = Field(default_factory=FineWebQualityConfig)
 
 
+class CleanReportConfig(StrictModel):
+    """What report.json and report.html show."""
+
+    examples_per_reason: int = Field(3, ge=0, le=100, description="Example documents shown per rejection reason.")
+    example_chars: int = Field(200, ge=20, le=5000, description="Characters shown of each example's text.")
+    top_lines: int = Field(25, ge=0, le=1000, description="Most frequent boilerplate lines shown with their text.")
+
+
+class CleanJobConfig(StrictModel):
+    """How the Spark job moves data (never what it decides)."""
+
+    batch_rows: int = Field(
+        256,
+        ge=1,
+        le=100_000,
+        description="Rows per Arrow batch sent to the Python stages (HTML pages are large: keep worker memory low).",
+    )
+    docs_per_partition: int = Field(
+        1000,
+        ge=1,
+        description="The input is spread over at least ceil(docs / this) partitions, and at least 2 per core, "
+        "so that every core extracts pages.",
+    )
+    keep_html: bool = Field(False, description="Carry the input's html column into documents and rejected.")
+
+
 class CleanConfig(StrictModel):
     """``corpussieve clean``: main text from HTML, text repair, line boilerplate removal, quality filters."""
 
@@ -271,3 +339,5 @@ class CleanConfig(StrictModel):
     markup: MarkupConfig = Field(default_factory=MarkupConfig)
     lines: LineBoilerplateConfig = Field(default_factory=LineBoilerplateConfig)
     filters: FiltersConfig = Field(default_factory=FiltersConfig)
+    job: CleanJobConfig = Field(default_factory=CleanJobConfig)
+    report: CleanReportConfig = Field(default_factory=CleanReportConfig)

@@ -26,17 +26,21 @@ def _extractor() -> Any:
 
 
 def registered_domain(url: str | None) -> str | None:
-    """The registrable domain of a URL or host, lower case; the host itself for IPs and
-    unknown suffixes (e.g. ``localhost``); None when there is no usable host."""
+    """The registrable domain of a URL or host, lower case; the IP for IP hosts; the last two labels
+    of a host whose suffix is unknown (``www.planet.example`` -> ``planet.example``, ``localhost``);
+    None when there is no usable host."""
     if not url or not isinstance(url, str):
         return None
     parts = _extractor()(url.strip())
     if parts.domain and parts.suffix:
         return f"{parts.domain}.{parts.suffix}".lower()
-    host = parts.domain or parts.fqdn
+    host = ".".join(p for p in (parts.subdomain, parts.domain) if p) or parts.fqdn
     if not host or any(ch.isspace() for ch in host):
         return None
-    return host.lower()
+    if parts.ipv4 or parts.ipv6:
+        return (parts.ipv4 or parts.ipv6).lower()
+    # a suffix missing from the snapshot (reserved .test/.example, a new gTLD): assume one label
+    return ".".join(host.lower().split(".")[-2:])
 
 
 def registered_domains(urls: Sequence[str | None]) -> list[str | None]:

@@ -54,6 +54,7 @@ def _extractor(*, precision: bool, comments: bool, tables: bool) -> Any:
     """trafilatura's options object, built once per worker process and key (it is read-only in use)."""
     key = (precision, comments, tables)
     if key not in _EXTRACTORS:
+        import trafilatura  # noqa: F401  (the whole package, so extraction itself imports nothing)
         from trafilatura.settings import Extractor
 
         # a rejected page is reported as a reason; trafilatura's own per-page log lines would flood
@@ -166,6 +167,8 @@ def extract_main_text(html: str | bytes | None, cfg: ExtractionConfig | None = N
     page, reason = sniff_page(html, cfg.max_page_bytes)
     if page is None:
         return Extraction(None, reason)
+    # the first page of a worker imports trafilatura (about a second): never on the page's clock
+    _extractor(precision=cfg.favor_precision, comments=cfg.include_comments, tables=cfg.include_tables)
     try:
         with time_limit(cfg.timeout_seconds):
             return _extract_tree(page, cfg)

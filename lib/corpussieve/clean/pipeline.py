@@ -80,6 +80,8 @@ def prepare_text(html: str | bytes | None, text: str | None, cfg: CleanConfig) -
         steps["extract"] = len(body)
     elif isinstance(text, str) and text.strip():
         steps["input"] = len(text)
+        if len(text) > cfg.markup.max_text_chars:
+            return Prepared(None, ["input:too_large"], steps)
         body = strip_markup(text, cfg.markup.code_blocks) if cfg.markup.strip_markup else text
         steps["markup"] = len(body)
     else:

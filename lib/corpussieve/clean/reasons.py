@@ -12,8 +12,8 @@ from collections.abc import Iterable
 FAMILIES: dict[str, tuple[str, ...]] = {
     # nothing worth keeping was found or left after boilerplate removal
     "no_content": (
-        "extract:no_main_text", "input:no_text_left", "input:empty", "length:too_short",
-        "gopher_quality:too_few_words", "c4:too_few_sentences",
+        "extract:no_main_text", "input:no_text_left", "input:empty", "site_lines:no_text_left",
+        "length:too_short", "gopher_quality:too_few_words", "c4:too_few_sentences",
     ),
     # text that is not prose: lists, menus, tables, labels
     "not_prose": (
@@ -31,7 +31,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     ),
     "bad_input": (
         "extract:empty_input", "extract:too_large", "extract:binary", "extract:not_html",
-        "extract:too_many_nodes", "extract:timeout", "extract:failed", "input:empty",
+        "extract:too_many_nodes", "extract:timeout", "extract:failed", "input:empty", "input:too_large",
+        "input:bad_type", "prepare:error",
     ),
 }  # fmt: skip
 

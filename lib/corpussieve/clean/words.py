@@ -47,9 +47,21 @@ def word_lengths(words: pa.Array) -> np.ndarray:
     return pc.utf8_length(words).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+# What may join the digits of a word without being a letter ("12.5", "1,300", "9-11").
+_JOINERS = (".", ",", "'", "’", "-")
+
+
 def has_letter(words: pa.Array) -> np.ndarray:
-    """Whether each word holds at least one letter (not only digits)."""
-    return pc.match_substring_regex(words, r"\pL").to_numpy(zero_copy_only=False).astype(bool)
+    """Whether each word holds at least one letter (not only digits).
+
+    A word's characters are letters, numerals, joiners and combining marks; without its joiners,
+    a word with no letter is all numerals. Literal replaces and a category test are several times
+    faster than a per-word ``\\pL`` regex (Arrow compiles the Unicode class on every call).
+    """
+    stripped = words
+    for joiner in _JOINERS:
+        stripped = pc.replace_substring(stripped, joiner, "")
+    return ~pc.utf8_is_numeric(stripped).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def word_ids(words: pa.Array) -> np.ndarray:

@@ -53,7 +53,7 @@ class C4(QualityFilter):
             total += 1
             words = stripped.split()
             lowered = stripped.lower()
-            if any(len(word) > cfg.max_word_length for word in words):
+            if words and max(map(len, words)) > cfg.max_word_length:
                 dropped["long_word"] += 1
             elif cfg.punctuation_rule and (not stripped.endswith(END_PUNCTUATION) or stripped.endswith("...")):
                 dropped["punctuation"] += 1

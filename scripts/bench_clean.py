@@ -1,0 +1,188 @@
+"""The clean job's speed and quality, in Spark local mode on 2 cores, against trafilatura alone.
+
+Speed: pages/s of the whole ``corpussieve clean`` command (JVM start included, and the job's own
+figure without it) on generated HTML pages and on the 92 aeb-dev pages repeated ``--repeat`` times
+with distinct ids; and trafilatura alone (include_comments=False, favor_precision=True: its best
+setting on aeb-dev) on the same pages in one process per core (multiprocessing).
+
+Quality through the job (aeb-dev needs ../shared): extraction F1/precision/recall of the job's
+cleaned text (kept or rejected) on the first copy of each aeb-dev page, the share of the true
+article bodies (as text inputs) the job rejects, and the share of generated junk it rejects for the
+right kind of reason.
+
+    PYTHONPATH=lib python scripts/bench_clean.py [--docs 10000] [--repeat 10] [--junk-per-kind 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import multiprocessing
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from benchlib import BENCH_OUT, REPO, corpus, corpussieve, machine, run_measured
+
+sys.path.insert(0, str(REPO / "lib"))
+
+AEB_DEV = REPO / ".." / "shared" / "data" / "aeb-dev"
+CORES = 2
+SETS = ["--set", "spark.ui=false", "--set", f"spark.master=local[{CORES}]", "--set", "spark.log_level=ERROR"]
+
+
+def _write_table(path: Path, rows: list[dict]) -> None:
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    shutil.rmtree(path, ignore_errors=True)
+    write_deltalake(str(path), pa.Table.from_pylist(rows), mode="overwrite")
+
+
+def generated_rows(docs: int) -> list[dict]:
+    rows = []
+    for file in sorted(corpus(docs).glob("*.jsonl.gz")):
+        with gzip.open(file, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                record = json.loads(line)
+                rows.append({"id": record["id"], "url": record.get("url"), "html": record.get("html"),
+                             "gen_junk_kind": record.get("gen_junk_kind")})
+    return rows
+
+
+def aeb_dev_pages() -> dict[str, dict[str, str]] | None:
+    truth_file = AEB_DEV / "ground-truth.json"
+    if not truth_file.is_file():
+        return None
+    truths = json.loads(truth_file.read_text(encoding="utf-8"))
+    pages = {}
+    for key in sorted(truths):
+        with gzip.open(AEB_DEV / "html" / f"{key}.html.gz", "rt", encoding="utf-8") as fh:
+            pages[key] = {"html": fh.read(), "truth": truths[key]["articleBody"], "url": truths[key]["url"]}
+    return pages
+
+
+def _trafilatura_page(html: str) -> int:
+    import trafilatura
+
+    return len(trafilatura.extract(html, include_comments=False, favor_precision=True) or "")
+
+
+def trafilatura_alone(htmls: list[str]) -> dict:
+    """trafilatura in one process per core; process start and imports are outside the clock."""
+    with multiprocessing.get_context("fork").Pool(CORES) as pool:
+        pool.map(_trafilatura_page, htmls[: CORES * 4])  # warm-up: imports in every process
+        started = time.perf_counter()
+        pool.map(_trafilatura_page, htmls, chunksize=8)
+        seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 2), "pages_per_second": round(len(htmls) / seconds, 1)}
+
+
+def clean_job(source: Path, out: Path, extra: list[str] = ()) -> dict:
+    shutil.rmtree(out, ignore_errors=True)
+    result = run_measured(corpussieve("clean", "--input", str(source), "--output", str(out), *SETS, *extra))
+    report = json.loads((out / "report.json").read_text())
+    docs = report["metrics"]["docs_in"]
+    return {
+        "docs": docs, "seconds": result["seconds"], "pages_per_second": round(docs / result["seconds"], 1),
+        "job_seconds": report["seconds"], "job_pages_per_second": round(docs / report["seconds"], 1),
+        "peak_rss_gib": result["peak_rss_gib"], "kept": report["metrics"]["kept"],
+        "stages": {s["name"]: s["seconds"] for s in report["stages"]},
+        "worker_seconds": report["metrics"]["worker_seconds"],
+        "boilerplate": {k: v for k, v in report["boilerplate"].items() if k != "top_lines"},
+        "lines_removed": report["metrics"]["lines_removed"],
+    }
+
+
+def _read(path: Path) -> dict[str, dict]:
+    from deltalake import DeltaTable
+
+    return {r["id"]: r for r in DeltaTable(str(path)).to_pyarrow_table().to_pylist()}
+
+
+def bench(docs: int = 10_000, repeat: int = 10, junk_per_kind: int = 50) -> dict:
+    from corpussieve.clean.reasons import JUNK_EXPECTED_FAMILIES, families_of
+    from corpussieve.clean.scoring import score_extractions
+    from corpussieve.sample.junk import JUNK_KINDS, make_junk_page
+
+    work = BENCH_OUT / "clean"
+    work.mkdir(parents=True, exist_ok=True)
+    result: dict = {"benchmark": "clean", "machine": machine(), "cores": CORES}
+
+    rows = generated_rows(docs)
+    _write_table(work / "generated_in", rows)
+    htmls = [r["html"] for r in rows if r["html"]]
+    result["generated"] = {
+        "pages": len(rows), "mb_html": round(sum(len(h) for h in htmls) / 1e6, 1),
+        "job": clean_job(work / "generated_in", work / "generated_out"),
+        "trafilatura_alone": trafilatura_alone(htmls),
+    }
+    del rows, htmls
+
+    pages = aeb_dev_pages()
+    if pages is None:
+        result["aeb_dev"] = "skipped: ../shared/data/aeb-dev not found"
+    else:
+        # copies get their own sites: ten copies of one page on one site would be site boilerplate
+        copies = [{"id": f"{key}#{c}", "url": f"https://www.{key[:16]}-{c}.test/{key}", "html": page["html"]}
+                  for c in range(repeat) for key, page in pages.items()]
+        _write_table(work / "aeb_in", copies)
+        job = clean_job(work / "aeb_in", work / "aeb_out")
+        _write_table(work / "aeb1_in", [{"id": k, "url": p["url"], "html": p["html"]} for k, p in pages.items()])
+        clean_job(work / "aeb1_in", work / "aeb1_out")
+        out = _read(work / "aeb1_out" / "documents") | _read(work / "aeb1_out" / "rejected")
+        score = score_extractions({k: out[k]["text"] for k in pages}, {k: p["truth"] for k, p in pages.items()})
+        result["aeb_dev"] = {
+            "pages": len(copies), "repeat": repeat,
+            "mb_html": round(sum(len(c["html"]) for c in copies) / 1e6, 1), "job": job,
+            "trafilatura_alone": trafilatura_alone([c["html"] for c in copies]),
+            "extraction": {"f1": round(score.f1, 4), "precision": round(score.precision, 4),
+                           "recall": round(score.recall, 4), "empty": score.empty},
+        }
+        _write_table(work / "truth_in", [{"id": k, "url": p["url"], "text": p["truth"]} for k, p in pages.items()])
+        clean_job(work / "truth_in", work / "truth_out")
+        rejected = _read(work / "truth_out" / "rejected")
+        result["aeb_dev"]["true_bodies_rejected"] = {
+            "rejected": len(rejected), "of": len(pages), "share": round(len(rejected) / len(pages), 4),
+            "reasons": {k: r["reject_reasons"] for k, r in rejected.items()},
+        }
+
+    junk: dict = {}
+    for field in ("html", "text"):
+        junk_rows = []
+        for kind in JUNK_KINDS:
+            for i in range(junk_per_kind):
+                page = make_junk_page(kind, random.Random(f"bench:{kind}:{i}"))
+                junk_rows.append({"id": f"{kind}-{i}", "url": f"https://www.junk{i % 7}.test/{kind}/{i}",
+                                  field: page[field], "kind": kind})
+        _write_table(work / f"junk_{field}_in", junk_rows)
+        clean_job(work / f"junk_{field}_in", work / f"junk_{field}_out")
+        rejected = _read(work / f"junk_{field}_out" / "rejected")
+        right = sum(1 for r in rejected.values()
+                    if families_of(r["reject_reasons"]) & set(JUNK_EXPECTED_FAMILIES[r["kind"]]))
+        junk[field] = {"pages": len(junk_rows), "rejected_share": round(len(rejected) / len(junk_rows), 4),
+                       "right_kind_share": round(right / len(junk_rows), 4)}
+    result["junk"] = junk
+
+    for name in ("generated", "aeb_dev"):
+        part = result.get(name)
+        if isinstance(part, dict):
+            part["trafilatura_over_job"] = round(part["trafilatura_alone"]["pages_per_second"]
+                                                 / part["job"]["pages_per_second"], 2)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=10_000, help="generated pages")
+    parser.add_argument("--repeat", type=int, default=10, help="copies of the 92 aeb-dev pages")
+    parser.add_argument("--junk-per-kind", type=int, default=50)
+    args = parser.parse_args()
+    print(json.dumps(bench(args.docs, args.repeat, args.junk_per_kind), indent=2))
+
+
+if __name__ == "__main__":
+    main()
