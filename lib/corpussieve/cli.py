@@ -23,6 +23,7 @@ JOBS: dict[str, str] = {
     "ingest": "corpussieve.ingest.job",
     "clean": "corpussieve.clean.job",
     "dedup": "corpussieve.dedup.job",
+    "repetition": "corpussieve.repetition.job",
 }
 
 

@@ -114,6 +114,7 @@ class IngestConfig(StrictModel):
 # Job sections build on StrictModel, so they are imported once it exists.
 from corpussieve.clean.config import CleanConfig  # noqa: E402
 from corpussieve.dedup.config import DedupConfig  # noqa: E402
+from corpussieve.repetition.config import RepetitionConfig  # noqa: E402
 
 
 class Config(StrictModel):
@@ -124,6 +125,7 @@ class Config(StrictModel):
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     clean: CleanConfig = Field(default_factory=CleanConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
+    repetition: RepetitionConfig = Field(default_factory=RepetitionConfig)
 
 
 def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:

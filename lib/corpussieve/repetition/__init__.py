@@ -8,8 +8,13 @@ Data flow, batch by batch (every step takes and returns numpy arrays)::
            or window_counts / weighted_counts on one machine]
           --coverage----------------> per-document figures, maximal spans, RepetitionFigures (mergeable)
     RepetitionFigures.effective_mass + TrainingPlan --assess_risk--> grade, explanation, chart data
+
+The Spark job: ``job`` (stages and outputs), ``arrowfns`` (the Arrow batch functions it runs), ``report``
+(report.json and report.html); ``synthetic`` makes unique text with known injected repeats for tests and
+the benchmark.
 """
 
+import corpussieve.config  # noqa: F401  (first: the root config imports this package's config)
 from corpussieve.repetition.config import RepetitionConfig, RiskConfig
 from corpussieve.repetition.coverage import (
     BUCKET_LABELS,

@@ -111,4 +111,37 @@ class RepetitionConfig(StrictModel):
     example_tokens: int = Field(
         120, ge=8, le=10_000, description="Tokens of text shown per example (the span, cut at this length)."
     )
+    partitions: int | None = Field(
+        None,
+        ge=1,
+        le=100_000,
+        description="Spark partitions the documents are tokenized in. Unset: the input's own partitions, "
+        "or 2 per core when it has fewer (results never depend on it).",
+    )
+    block_tokens: int = Field(
+        4_000_000,
+        ge=1_000,
+        le=1_000_000_000,
+        description="Tokens per block: consecutive documents that the shuffle lookup answers and covers together "
+        "(bounds a worker's memory there; positions inside a block are 32-bit).",
+    )
+    windows_per_bucket: int = Field(
+        8_000_000,
+        ge=100_000,
+        le=500_000_000,
+        description="Windows counted together in one task of the count stage (~30 bytes each in memory); "
+        "the number of hash buckets is windows / this, at least 4 per core.",
+    )
+    lookup: Literal["auto", "broadcast", "shuffle"] = Field(
+        "auto",
+        description="How windows find their counts in the table of repeated hashes: 'broadcast' it to every "
+        "worker (no second shuffle), 'shuffle' windows to it by bucket (12 more bytes per window, any size), "
+        "or 'auto': broadcast when it fits broadcast_max_bytes.",
+    )
+    broadcast_max_bytes: int = Field(
+        256 * 2**20,
+        ge=0,
+        description="Largest table of repeated hashes (16-24 bytes per distinct repeated window) that 'auto' "
+        "broadcasts; each Python worker holds it plus a hash table over it.",
+    )
     risk: RiskConfig = Field(default_factory=RiskConfig, description="Harmful band and grade thresholds.")

@@ -246,6 +246,23 @@ class RepetitionFigures:
         out["repeated_token_fraction"] = self.repeated_token_fraction
         return out
 
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> RepetitionFigures:
+        """The inverse of :meth:`to_dict` (derived entries are ignored); floats survive JSON exactly."""
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            value = data[f.name]
+            if isinstance(f.default, tuple):
+                values[f.name] = tuple(int(value[label]) for label in BUCKET_LABELS)  # type: ignore[index]
+            elif f.name in ("count_mass", "effective_mass"):
+                values[f.name] = MassTable(
+                    np.asarray(value["values"], dtype=np.float64),  # type: ignore[index]
+                    np.asarray(value["mass"], dtype=np.float64),  # type: ignore[index]
+                )
+            else:
+                values[f.name] = int(value)  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]
+
 
 @dataclass(frozen=True)
 class CoverageResult:
@@ -285,6 +302,10 @@ def coverage(
 ) -> CoverageResult:
     """Per-document figures, maximal spans and batch totals from each window's corpus and local counts.
 
+    ``windows`` may hold every window of its documents, or only some of them: a window left out counts as
+    seen once (count 1, local count 1, effective count = its document's passes). The Spark job passes only
+    the repeated windows, so the work here grows with the repeated tokens, not with the batch.
+
     ``passes`` (per document, default 1) are the plan's passes over each document's source;
     ``effective_counts`` (per window) are the windows' effective repeat counts (see
     :func:`~corpussieve.repetition.windows.weighted_counts`), by default ``counts * passes``, which is exact
@@ -298,9 +319,8 @@ def coverage(
     if np.any(local < 1) or np.any(counts < local):
         raise ValueError("need 1 <= local_counts <= counts for every window")
     docs = windows.documents
-    token_offsets = windows.token_offsets
-    lengths = np.diff(token_offsets)
-    n_tokens = int(token_offsets[-1])
+    lengths = np.diff(windows.token_offsets)
+    n_tokens = int(windows.token_offsets[-1])
     doc_passes = np.ones(docs) if passes is None else np.asarray(passes, dtype=np.float64)
     if doc_passes.shape != (docs,) or np.any(doc_passes <= 0):
         raise ValueError("passes must hold one positive value per document")
@@ -308,51 +328,50 @@ def coverage(
         effective = counts * doc_passes[windows.doc]
     else:
         effective = np.asarray(effective_counts, dtype=np.float64)
-    starts = windows.starts()
-    doc_of_token = np.repeat(np.arange(docs, dtype=np.int64), lengths)
-    # A trailing maximum over L start positions is exactly "over the windows covering this token": windows of
-    # an earlier document start at least L positions before any token of a later one.
-    at_start = np.zeros(n_tokens, dtype=np.int64)
-    at_start[starts] = counts
-    token_count = trailing_max(at_start, span)
-    repeated = token_count >= 2
-    at_start[:] = 0
-    is_repeated_window = counts >= 2
-    at_start[starts[is_repeated_window]] = (counts - local)[is_repeated_window]
-    cross = repeated & (trailing_max(at_start, span) > 0)
-    del at_start
-    eff_start = np.zeros(n_tokens, dtype=np.float64)
-    eff_start[starts] = effective
-    token_effective = np.maximum(trailing_max(eff_start, span), doc_passes[doc_of_token])
-    del eff_start
+        if effective.shape != counts.shape:
+            raise ValueError("effective_counts must have one entry per window")
 
-    rep_count = token_count[repeated]
-    excess_per_token = 1.0 - 1.0 / rep_count
-    rep_doc = doc_of_token[repeated]
-    cross_doc = doc_of_token[cross]
-    spans = _maximal_spans(windows, counts, local)
-    window_per_doc = np.diff(windows.offsets)
-    max_count = np.zeros(docs, dtype=np.int64)
+    window_per_doc = np.maximum(lengths - span + 1, 0)
     has_windows = window_per_doc > 0
+    # Every window a document has counts at least once, listed or not.
+    max_count = has_windows.astype(np.int64)
+    listed = np.diff(windows.offsets) > 0
     if counts.size:
-        max_count[has_windows] = np.maximum.reduceat(counts, windows.offsets[:-1][has_windows])
-    repeated_per_doc = np.bincount(rep_doc, minlength=docs).astype(np.int64)
-    cross_per_doc = np.bincount(cross_doc, minlength=docs).astype(np.int64)
+        max_count[listed] = np.maximum(max_count[listed], np.maximum.reduceat(counts, windows.offsets[:-1][listed]))
+
+    rep = np.flatnonzero(counts >= 2)
+    spans, region = _maximal_spans(windows, counts, local, rep)
+    token_count, token_cross, token_effective, token_doc = _region_tokens(
+        region, span, counts[rep], (counts - local)[rep], effective[rep], doc_passes
+    )
+    excess_per_token = 1.0 - 1.0 / token_count
+    repeated_per_doc = np.bincount(spans.doc, weights=spans.lengths(), minlength=docs).astype(np.int64)
+    cross_per_doc = np.bincount(token_doc[token_cross], minlength=docs).astype(np.int64)
     documents = DocumentFigures(
         tokens=lengths.copy(),
         windows=window_per_doc,
         repeated_tokens=repeated_per_doc,
         within_document_tokens=repeated_per_doc - cross_per_doc,
         cross_document_tokens=cross_per_doc,
-        excess_tokens=np.bincount(rep_doc, weights=excess_per_token, minlength=docs),
+        excess_tokens=np.bincount(token_doc, weights=excess_per_token, minlength=docs),
         max_count=max_count,
         spans=np.bincount(spans.doc, minlength=docs).astype(np.int64),
+    )
+    # Tokens no repeated window covers: count 1 (or none), effective repeats = their document's passes.
+    plain_per_doc = lengths - repeated_per_doc
+    plain_docs = plain_per_doc > 0
+    plain_tokens = int(plain_per_doc.sum())
+    count_mass = MassTable.from_values(token_count)
+    if plain_tokens:
+        count_mass = count_mass + MassTable(np.ones(1), np.array([float(plain_tokens)]))
+    effective_mass = MassTable.from_values(token_effective, doc_passes[token_doc]) + MassTable.from_values(
+        doc_passes[plain_docs], doc_passes[plain_docs] * plain_per_doc[plain_docs]
     )
     unrepeatable = ~has_windows
     figures = RepetitionFigures(
         documents=docs,
         tokens=n_tokens,
-        windows=int(counts.size),
+        windows=int(window_per_doc.sum()),
         unrepeatable_documents=int(unrepeatable.sum()),
         unrepeatable_tokens=int(lengths[unrepeatable].sum()),
         repeated_tokens=int(repeated_per_doc.sum()),
@@ -361,9 +380,9 @@ def coverage(
         max_count=int(max_count.max()) if docs else 0,
         spans=len(spans),
         bucket_spans=_bucket_tuple(spans.max_count),
-        bucket_tokens=_bucket_tuple(rep_count),
-        count_mass=MassTable.from_values(np.maximum(token_count, 1)),
-        effective_mass=MassTable.from_values(token_effective, doc_passes[doc_of_token]),
+        bucket_tokens=_bucket_tuple(token_count),
+        count_mass=count_mass,
+        effective_mass=effective_mass,
     )
     return CoverageResult(documents, spans, figures)
 
@@ -373,12 +392,26 @@ def _bucket_tuple(counts: np.ndarray) -> tuple[int, ...]:
     return tuple(int(x) for x in hist) if hist is not None else (0,) * len(BUCKET_LABELS)
 
 
-def _maximal_spans(windows: WindowBatch, counts: np.ndarray, local: np.ndarray) -> SpanBatch:
+@dataclass(frozen=True)
+class _Regions:
+    """The repeated windows placed on a compact axis: the maximal spans laid end to end, ``span`` apart."""
+
+    window_at: np.ndarray
+    """Compact position of each repeated window's first token."""
+    token_at: np.ndarray
+    """Compact position of each repeated token (spans in order, tokens in order)."""
+    token_doc: np.ndarray
+    size: int
+
+
+def _maximal_spans(
+    windows: WindowBatch, counts: np.ndarray, local: np.ndarray, picked: np.ndarray
+) -> tuple[SpanBatch, _Regions]:
     span = windows.span_tokens
-    picked = np.flatnonzero(counts >= 2)
     if picked.size == 0:
         z = np.zeros(0, dtype=np.int64)
-        return SpanBatch(z, z, z, z, z, z, np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool))
+        empty = SpanBatch(z, z, z, z, z, z, np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool))
+        return empty, _Regions(z, z, z, 0)
     doc = windows.doc[picked]
     pos = windows.pos[picked]
     c = counts[picked]
@@ -389,20 +422,50 @@ def _maximal_spans(windows: WindowBatch, counts: np.ndarray, local: np.ndarray) 
     first = np.flatnonzero(new)
     last = np.append(first[1:], picked.size) - 1
     span_id = np.cumsum(new) - 1
-    # Key window: highest count, then smallest hash, within each span.
-    order = np.lexsort((h, -c, span_id))
-    key_at = order[np.searchsorted(span_id[order], np.arange(first.size))]
+    # Key window: highest count, then smallest hash, within each span (two segmented reductions, no sort).
+    max_count = np.maximum.reduceat(c, first)
+    key_hash = np.minimum.reduceat(np.where(c == max_count[span_id], h, np.uint64(2**64 - 1)), first)
     is_cross = (counts - local)[picked] > 0
-    return SpanBatch(
+    starts, ends = pos[first], pos[last] + span
+    spans = SpanBatch(
         doc=doc[first],
-        start=pos[first],
-        end=pos[last] + span,
+        start=starts,
+        end=ends,
         windows=(last - first + 1).astype(np.int64),
         min_count=np.minimum.reduceat(c, first),
-        max_count=np.maximum.reduceat(c, first),
-        key_hash=h[key_at],
+        max_count=max_count,
+        key_hash=key_hash,
         cross_document=np.logical_or.reduceat(is_cross, first),
     )
+    # Every token of a span lies under one of its windows, and no window reaches another span, so spans can
+    # be laid out apart from each other: a gap of ``span`` keeps a trailing maximum from crossing over.
+    lengths = ends - starts
+    base = np.zeros(first.size, dtype=np.int64)
+    np.cumsum(lengths[:-1] + span, out=base[1:])
+    window_at = base[span_id] + (pos - starts[span_id])
+    token_at = np.repeat(base - np.append(0, np.cumsum(lengths)[:-1]), lengths) + np.arange(int(lengths.sum()))
+    regions = _Regions(window_at, token_at, np.repeat(doc[first], lengths), int(base[-1] + lengths[-1]))
+    return spans, regions
+
+
+def _region_tokens(
+    region: _Regions, span: int, counts: np.ndarray, outside: np.ndarray, effective: np.ndarray, passes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per repeated token: its count M(t), whether it is cross-document, its effective repeats E(t), its doc.
+
+    A trailing maximum over ``span`` start positions is exactly "over the windows covering this token".
+    """
+    axis = np.zeros(region.size, dtype=np.int64)
+    axis[region.window_at] = counts
+    token_count = trailing_max(axis, span)[region.token_at]
+    axis[:] = 0
+    axis[region.window_at] = outside
+    token_cross = trailing_max(axis, span)[region.token_at] > 0
+    del axis
+    eff_axis = np.zeros(region.size, dtype=np.float64)
+    eff_axis[region.window_at] = effective
+    token_effective = np.maximum(trailing_max(eff_axis, span)[region.token_at], passes[region.token_doc])
+    return token_count, token_cross, token_effective, region.token_doc
 
 
 def coverage_of_batch(tokens: TokenBatch, span_tokens: int, passes: np.ndarray | None = None) -> CoverageResult:

@@ -109,9 +109,14 @@ class SpanCluster:
     effective_repeats: float
     """Times the span is seen in training (count x passes, summed over sources)."""
     preview: str = ""
+    measured_training_tokens: float | None = None
+    """Training tokens of all copies as measured (copy lengths x passes, summed), when the copies' lengths
+    differ; by default ``tokens x effective_repeats``."""
 
     @property
     def training_tokens(self) -> float:
+        if self.measured_training_tokens is not None:
+            return self.measured_training_tokens
         return self.tokens * self.effective_repeats
 
 
@@ -278,7 +283,7 @@ def _with_explanation(a: RiskAssessment, cfg: RiskConfig) -> RiskAssessment:
     lines = [
         f"Grade: {a.grade}. {a.share_in_band:.2%} of training tokens ({a.share_in_band * a.training_tokens:,.0f} of "
         f"{a.training_tokens:,.0f}) are seen more than {_times(band.low)} and at most {_times(band.high)} times, "
-        f"the harmful band for a {format_params(band.model_params)}-parameter model "
+        f"the harmful band for a model of {format_params(band.model_params)} parameters "
         f"(greatest harm near {_times(band.peak)}x). Thresholds: Critical >= {cfg.critical_share:.1%}, "
         f"High >= {cfg.high_share:.1%}, Elevated >= {cfg.elevated_share:.1%}.",
         f"Closest published configuration: {a.closest.source}: {a.closest.setup} -> {a.closest.effect}. "
@@ -290,11 +295,11 @@ def _with_explanation(a: RiskAssessment, cfg: RiskConfig) -> RiskAssessment:
     if a.share_above_band > 0:
         lines.append(f"Above the band repeats are cheap to memorize verbatim: {MEMORIZATION_NOTE}")
     if a.drivers:
-        lines.append("Span clusters driving the grade (training tokens = span tokens x effective repeats):")
+        lines.append("Span clusters driving the grade (training tokens = copy tokens x passes, summed):")
         for i, s in enumerate(a.drivers, 1):
             preview = f" {s.preview[:80]!r}" if s.preview else ""
             lines.append(
-                f"  {i}. {s.tokens} tokens x {s.count:,} copies, seen {_times(s.effective_repeats)}x "
+                f"  {i}. ~{s.tokens} tokens x {s.count:,} copies, seen {_times(s.effective_repeats)}x "
                 f"-> {s.training_tokens:,.0f} training tokens{preview}"
             )
     elif a.share_in_band > 0:

@@ -27,6 +27,7 @@ import base64
 import gzip
 import hashlib
 import importlib.util
+import itertools
 import json
 import re
 import threading
@@ -129,6 +130,19 @@ class Tokenizer:
                 f"tokenizer {self.name!r} cannot decode ids: word ids are hashes; keep the text and slice it"
             )
         return self._decode([int(i) for i in ids])
+
+    def span_text(self, text: str | None, start: int, end: int) -> str:
+        """The text of tokens ``start:end`` of ``text``.
+
+        BPE tokenizers decode the tokens (a character split by the cut is replaced); the word tokenizer,
+        whose ids are hashes, slices the original text from the first word's start to the last one's end.
+        """
+        if not text or end <= start:
+            return ""
+        if self._decode is None:
+            words = list(itertools.islice(_WORD_RE.finditer(text), start, end))
+            return text[words[0].start() : words[-1].end()] if words else ""
+        return self._decode([int(i) for i in self.encode(text)[start:end]])
 
 
 _CACHE: dict[str, Tokenizer] = {}

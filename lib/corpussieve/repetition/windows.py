@@ -38,6 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from corpussieve.repetition.tokenizers import TokenBatch
 
@@ -224,19 +225,17 @@ def window_counts(hashes: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def local_counts(doc: np.ndarray, hashes: np.ndarray) -> np.ndarray:
-    """For each window, how many windows of its own document share its hash."""
+    """For each window, how many windows of its own document share its hash.
+
+    Two hash-table passes (pandas' factorize: hash, then (hash, document)) instead of a two-key sort.
+    """
     n = hashes.size
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.lexsort((hashes, doc))
-    d, h = doc[order], hashes[order]
-    new_run = np.ones(n, dtype=bool)
-    new_run[1:] = (d[1:] != d[:-1]) | (h[1:] != h[:-1])
-    run_id = np.cumsum(new_run) - 1
-    run_len = np.bincount(run_id)
-    out = np.empty(n, dtype=np.int64)
-    out[order] = run_len[run_id]
-    return out
+    doc = np.asarray(doc, dtype=np.int64)
+    codes, _ = pd.factorize(hashes)
+    pair, _ = pd.factorize(codes.astype(np.int64) * (int(doc.max()) + 1) + doc)
+    return np.bincount(pair)[pair].astype(np.int64)
 
 
 def weighted_counts(hashes: np.ndarray, weights: np.ndarray) -> np.ndarray:
