@@ -12,13 +12,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from corpussieve.dedup.config import DedupConfig
 
 Batches = Iterator[pa.RecordBatch]
 
 EXACT_KEY_FIELDS = [("exact_hi", pa.int64()), ("exact_lo", pa.int64()), ("blank", pa.bool_())]
-SKETCH_DDL = "id string, signature binary, band_keys array<long>"
 BAND_KEYS_DDL = "id string, band_keys array<long>"
 BUCKET_EDGES_DDL = (
     "src long, dst long, similarity double, buckets long, large_buckets long, comparisons long, "
@@ -46,44 +46,30 @@ def _binary_signatures(signatures: np.ndarray) -> pa.Array:
     return signatures_to_arrow(signatures).cast(pa.binary())
 
 
-def exact_keys(config: DedupConfig) -> Callable[[Batches], Batches]:
-    """mapInArrow: (id, text, *passthrough) -> (id, exact_hi, exact_lo, blank, *passthrough).
+def keys_and_sketches(config: DedupConfig, bands: int, rows: int, *,
+                      skip_repeats: bool = True) -> Callable[[Batches], Batches]:
+    """mapInArrow: (id, text, *passthrough) -> (id, exact_hi, exact_lo, blank, signature, band_keys, *passthrough).
 
-    The text is hashed after normalization and dropped; every other column is passed through untouched.
+    One normalization per document feeds both the exact key and the signature. ``signature`` and
+    ``band_keys`` are null for blank documents and for repeats of an exact key this partition already
+    signed (see :mod:`corpussieve.dedup.sketch`). The text is dropped; other columns pass through.
     """
     dump = config.model_dump()
 
     def run(batches: Batches) -> Batches:
-        from corpussieve.dedup.exact import exact_hashes
+        from corpussieve.dedup.sketch import Sketcher
 
-        normalization = _config(dump).normalization
+        sketcher = Sketcher(_config(dump), bands, rows, skip_repeats=skip_repeats)
         for batch in batches:
-            result = exact_hashes(batch.column("text").to_pylist(), normalization)
+            result = sketcher.sketch(batch.column("text"))
+            missing = pa.array(~result.signed)
             passthrough = [n for n in batch.schema.names if n not in ("id", "text")]
+            signatures = pc.if_else(missing, pa.scalar(None, pa.binary()), _binary_signatures(result.signatures))
+            band_keys = pc.if_else(missing, pa.scalar(None, pa.list_(pa.int64())), _band_key_lists(result.band_keys))
             yield pa.RecordBatch.from_arrays(
                 [batch.column("id"), pa.array(result.hashes[:, 0]), pa.array(result.hashes[:, 1]),
-                 pa.array(result.empty), *[batch.column(n) for n in passthrough]],
-                names=["id", "exact_hi", "exact_lo", "blank", *passthrough],
-            )
-
-    return run
-
-
-def sketches(config: DedupConfig, bands: int, rows: int) -> Callable[[Batches], Batches]:
-    """mapInArrow: (id, text) -> (id, signature, band_keys), the MinHash signature and its LSH bucket keys."""
-    dump = config.model_dump()
-
-    def run(batches: Batches) -> Batches:
-        from corpussieve.dedup.lsh import band_hashes
-        from corpussieve.dedup.minhash import minhash_signatures
-
-        cfg = _config(dump)
-        for batch in batches:
-            signed = minhash_signatures(batch.column("text"), cfg)
-            keys = band_hashes(signed.signatures, bands, rows)
-            yield pa.RecordBatch.from_arrays(
-                [batch.column("id"), _binary_signatures(signed.signatures), _band_key_lists(keys)],
-                names=["id", "signature", "band_keys"],
+                 pa.array(result.blank), signatures, band_keys, *[batch.column(n) for n in passthrough]],
+                names=["id", "exact_hi", "exact_lo", "blank", "signature", "band_keys", *passthrough],
             )
 
     return run

@@ -18,7 +18,7 @@ import numpy as np
 import xxhash
 
 from corpussieve.dedup.config import NormalizationConfig
-from corpussieve.dedup.normalize import normalize_batch
+from corpussieve.dedup.normalize import NormalizedBatch, normalize_batch
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,11 @@ class ExactHashBatch:
 
 def exact_hashes(texts: Sequence[str | None], normalization: NormalizationConfig) -> ExactHashBatch:
     """xxh3_128 of each normalized text's UTF-32-LE encoding, as two int64 columns."""
-    batch = normalize_batch(texts, normalization)
+    return exact_hashes_of(normalize_batch(texts, normalization))
+
+
+def exact_hashes_of(batch: NormalizedBatch) -> ExactHashBatch:
+    """:func:`exact_hashes` of documents already normalized."""
     data = memoryview(batch.codepoints).cast("B")
     offsets = (batch.offsets * 4).tolist()
     blank = batch.blank.tolist()

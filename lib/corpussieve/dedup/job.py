@@ -67,19 +67,18 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     pipe = DedupPipeline(ctx.spark, cfg, plan, batch, input_path, checkpoints, index, index_path)
     c = pipe.counts
     try:
-        with run.stage("exact_keys") as st:
+        with run.stage("sketch") as st:
             pipe.check_input_types()
             pipe.exact_keys()
             pipe.check_ids()
             pipe.check_index()
             st.rows_in = st.rows_out = c["documents"]
+            st.details["signatures_computed"] = c["signatures_computed"]
         with run.stage("exact_groups") as st:
             pipe.exact_groups()
+            pipe.signatures()
             st.rows_in, st.rows_out = c["documents"], c["representatives_to_sign"]
             st.details["groups_with_copies"] = c["exact_groups_multi"]
-        with run.stage("minhash") as st:
-            pipe.signatures()
-            st.rows_in = st.rows_out = c["signed"]
         with run.stage("nodes") as st:
             pipe.nodes()
             st.rows_out = c["nodes"]

@@ -62,6 +62,13 @@ class NormalizedBatch:
     def __len__(self) -> int:
         return len(self.blank)
 
+    def subset(self, rows: np.ndarray) -> NormalizedBatch:
+        """The documents where the boolean mask ``rows`` is True, in order."""
+        lengths = np.diff(self.offsets)
+        offsets = np.zeros(int(rows.sum()) + 1, dtype=np.int64)
+        np.cumsum(lengths[rows], out=offsets[1:])
+        return NormalizedBatch(self.codepoints[np.repeat(rows, lengths)], offsets, self.blank[rows], self.none[rows])
+
     def text(self, i: int) -> str | None:
         """Document i as a string (None when it was None)."""
         if self.none[i]:

@@ -129,7 +129,13 @@ class DedupPipeline:
                 keep_value.alias("keep_value")]
 
     def exact_keys(self) -> DataFrame:
-        """Pass 1 over the texts: the 128-bit hash of each normalized text (and its order columns)."""
+        """The one pass over the texts: each document's 128-bit exact key (the hash of its normalized text),
+        its order columns, and its MinHash signature and band keys from the same normalization.
+
+        Without an index, repeats of an exact key within a partition are not signed again (the exact
+        group's signature comes from the member that was); with an index, every document is signed, since
+        the signed member might be a batch row the index already holds, which leaves the run.
+        """
         source = self.batch.select(F.col("id").cast("string").alias("id"), "text",
                                    F.col("text").isNull().alias("text_null"),
                                    F.coalesce(F.octet_length("text"), F.lit(0)).cast("long").alias("text_bytes"),
@@ -137,19 +143,23 @@ class DedupPipeline:
         passthrough = [f for f in source.schema.fields if f.name not in ("id", "text")]
         schema = T.StructType([T.StructField("id", T.StringType()), T.StructField("exact_hi", T.LongType()),
                                T.StructField("exact_lo", T.LongType()), T.StructField("blank", T.BooleanType()),
-                               *passthrough])
-        keys = self._materialize(source.mapInArrow(arrowfns.exact_keys(self.cfg), schema))
+                               T.StructField("signature", T.BinaryType()),
+                               T.StructField("band_keys", T.ArrayType(T.LongType())), *passthrough])
+        sketch = arrowfns.keys_and_sketches(self.cfg, self.plan.bands, self.plan.rows,
+                                            skip_repeats=self.index is None)
+        keys = self._materialize(source.mapInArrow(sketch, schema))
         self.keys = keys
         stats = keys.agg(
             F.count(F.lit(1)).alias("documents"), F.sum(F.col("id").isNull().cast("long")).alias("null_ids"),
             F.sum(F.col("blank").cast("long")).alias("blank"), F.sum(F.col("text_null").cast("long")).alias("null"),
-            F.sum("text_bytes").alias("bytes"),
+            F.sum("text_bytes").alias("bytes"), F.count("signature").alias("signatures"),
         ).first()
         self.counts["documents"] = int(stats["documents"])
         self.counts["blank_documents"] = int(stats["blank"] or 0)
         self.counts["null_text"] = int(stats["null"] or 0)
         self.counts["text_bytes"] = int(stats["bytes"] or 0)
         self.counts["null_ids"] = int(stats["null_ids"] or 0)
+        self.counts["signatures_computed"] = int(stats["signatures"] or 0)
         return keys
 
     def check_ids(self) -> None:
@@ -212,7 +222,8 @@ class DedupPipeline:
         """
         keys = self.keys
         new = keys.select(*[F.lit(ORIGIN_NEW).alias(c) if c == "origin" else
-                            F.lit(True).alias(c) if c == "in_batch" else F.col(c) for c in NODE_COLUMNS])
+                            F.lit(True).alias(c) if c == "in_batch" else F.col(c) for c in NODE_COLUMNS],
+                          "signature", "band_keys")
         if self.index is not None:
             new = self._materialize(new.join(self.index.select("id"), "id", "left_anti"))
         self.new_docs = new
@@ -221,10 +232,16 @@ class DedupPipeline:
             live_hashes = members.select("exact_hi", "exact_lo").distinct()
             exact_ids = (self.index.filter(~F.col("blank")).join(live_hashes, ["exact_hi", "exact_lo"], "left_semi")
                          .select("id"))
-            members = members.unionByName(self._index_nodes(exact_ids))
+            members = members.unionByName(self._index_nodes(exact_ids).select(
+                "*", F.lit(None).cast("binary").alias("signature"),
+                F.lit(None).cast("array<long>").alias("band_keys")))
         group = Window.partitionBy("exact_hi", "exact_lo")
-        groups = members.select(*NODE_COLUMNS, F.first("id").over(group.orderBy(*keep_order(self.rule)))
-                                .alias("rep_id"), F.count(F.lit(1)).over(group).alias("exact_size"))
+        rep_id = F.first("id").over(group.orderBy(*keep_order(self.rule)))
+        signs = (F.col("id") == rep_id) & (F.col("origin") == ORIGIN_NEW)
+        # Members of one exact group share their signature: a representative takes whichever was computed.
+        groups = members.select(*NODE_COLUMNS, rep_id.alias("rep_id"), F.count(F.lit(1)).over(group).alias("exact_size"),
+                                F.when(signs, F.first("signature", ignorenulls=True).over(group)).alias("signature"),
+                                F.when(signs, F.first("band_keys", ignorenulls=True).over(group)).alias("band_keys"))
         groups = self._materialize(groups)
         self.groups = groups
         is_rep = F.col("id") == F.col("rep_id")
@@ -243,21 +260,10 @@ class DedupPipeline:
 
     # -- 3. signatures ---------------------------------------------------------------------------------
     def signatures(self) -> DataFrame:
-        """Pass 2 over the texts, for the new representatives only: MinHash signatures and band keys."""
-        reps = self.groups.filter((F.col("id") == F.col("rep_id")) & (F.col("origin") == ORIGIN_NEW)).select("id")
-        n_reps = self.counts["representatives_to_sign"]
-        others = self.counts["documents"] - n_reps
-        limit = self.cfg.broadcast_max_rows
-        texts = self.batch.select(F.col("id").cast("string").alias("id"), "text")
-        if n_reps <= others:
-            texts = texts.join(_hinted(reps, n_reps, limit), "id", "left_semi")
-        else:  # most documents sign: drop the few that do not, without shuffling the texts
-            skip = self.keys.select("id").join(reps, "id", "left_anti")
-            texts = texts.join(_hinted(skip, others, limit), "id", "left_anti")
-        sketches = texts.mapInArrow(arrowfns.sketches(self.cfg, self.plan.bands, self.plan.rows),
-                                    arrowfns.SKETCH_DDL)
-        self.sketches = self._materialize(sketches)
-        self.counts["signed"] = n_reps
+        """The signatures and band keys of the new representatives (computed in the first pass)."""
+        reps = self.groups.filter((F.col("id") == F.col("rep_id")) & (F.col("origin") == ORIGIN_NEW))
+        self.sketches = reps.select("id", "signature", "band_keys")
+        self.counts["signed"] = self.counts["representatives_to_sign"]
         return self.sketches
 
     # -- 4. nodes and LSH buckets ----------------------------------------------------------------------

@@ -69,12 +69,14 @@ def render_html(report: dict[str, Any]) -> str:
     sections = [("Summary", H.cards(summary) + f'<p class="note">{H.esc(report["keep_rule"])}</p>')]
 
     counts = [
-        ("exact keys", "documents read and hashed", m["documents"]),
-        ("exact keys", "null text", m["null_text"]),
-        ("exact keys", "blank after normalization (never bucketed)", m["blank_documents"]),
+        ("sketch", "documents read, normalized and hashed", m["documents"]),
+        ("sketch", "MinHash signatures computed (exact repeats within a partition skip it)",
+         m.get("signatures_computed")),
+        ("sketch", "null text", m["null_text"]),
+        ("sketch", "blank after normalization (never bucketed)", m["blank_documents"]),
         ("exact groups", "groups of identical normalized text", m["exact_groups"]),
         ("exact groups", "groups with more than one document", m["exact_groups_multi"]),
-        ("minhash", "representatives signed", m["signed"]),
+        ("exact groups", "representatives entering LSH", m["signed"]),
         ("lsh", "buckets with 2+ members (distinct member lists)", m["buckets"]),
         ("lsh", "buckets over the all-pairs size (leader scheme)", m["bucket_large"]),
         ("lsh", "signature comparisons", m["bucket_comparisons"]),
