@@ -54,15 +54,9 @@ def generated_rows(docs: int) -> list[dict]:
 
 
 def aeb_dev_pages() -> dict[str, dict[str, str]] | None:
-    truth_file = AEB_DEV / "ground-truth.json"
-    if not truth_file.is_file():
-        return None
-    truths = json.loads(truth_file.read_text(encoding="utf-8"))
-    pages = {}
-    for key in sorted(truths):
-        with gzip.open(AEB_DEV / "html" / f"{key}.html.gz", "rt", encoding="utf-8") as fh:
-            pages[key] = {"html": fh.read(), "truth": truths[key]["articleBody"], "url": truths[key]["url"]}
-    return pages
+    from corpussieve.clean.scoring import load_aeb_dev
+
+    return load_aeb_dev(AEB_DEV)
 
 
 def _trafilatura_page(html: str) -> int:

@@ -18,8 +18,6 @@ The aeb-dev parts need ../shared next to the repository; they are skipped withou
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import random
 import sys
 import time
@@ -50,15 +48,9 @@ OUR_RULES = {
 
 
 def load_aeb_dev() -> dict[str, dict[str, str]] | None:
-    truth_file = AEB_DEV / "ground-truth.json"
-    if not truth_file.is_file():
-        return None
-    truths = json.loads(truth_file.read_text(encoding="utf-8"))
-    pages = {}
-    for key in sorted(truths):
-        with gzip.open(AEB_DEV / "html" / f"{key}.html.gz", "rt", encoding="utf-8") as fh:
-            pages[key] = {"html": fh.read(), "truth": truths[key]["articleBody"]}
-    return pages
+    from corpussieve.clean.scoring import load_aeb_dev as load
+
+    return load(AEB_DEV)
 
 
 def trafilatura_predictions(pages: dict[str, dict[str, str]], **kwargs: object) -> dict[str, str | None]:

@@ -10,10 +10,13 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 _TOKEN = re.compile(r"\w+")
 
@@ -66,3 +69,18 @@ def score_extractions(predictions: Mapping[str, str | None], truths: Mapping[str
     r = sum(recalls) / len(recalls) if recalls else 0.0
     f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0
     return ExtractionScore(f1, p, r, len(truths), empty)
+
+
+def load_aeb_dev(folder: str | Path) -> dict[str, dict[str, str]] | None:
+    """The aeb-dev pages of ``folder`` (``ground-truth.json`` and ``html/KEY.html.gz``) as
+    ``{key: {"html", "truth", "url"}}`` in key order; None when the folder holds no ground truth."""
+    folder = Path(folder)
+    truth_file = folder / "ground-truth.json"
+    if not truth_file.is_file():
+        return None
+    truths = json.loads(truth_file.read_text(encoding="utf-8"))
+    pages = {}
+    for key in sorted(truths):
+        with gzip.open(folder / "html" / f"{key}.html.gz", "rt", encoding="utf-8") as fh:
+            pages[key] = {"html": fh.read(), "truth": truths[key]["articleBody"], "url": truths[key].get("url")}
+    return pages

@@ -40,63 +40,26 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from corpussieve.hashing import MASK64, fmix64, fmix64_int, splitmix64_stream
 from corpussieve.repetition.tokenizers import TokenBatch
 
-MASK64 = (1 << 64) - 1
 _CHUNK_WINDOWS = 1 << 20
 """Hashing works on this many windows at a time, bounding its temporaries (~40 bytes per token)."""
 
 
-def _splitmix64(seed: int, count: int) -> list[int]:
-    state = seed & MASK64
-    out = []
-    for _ in range(count):
-        state = (state + 0x9E3779B97F4A7C15) & MASK64
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
-        out.append(z ^ (z >> 31))
-    return out
-
-
-_K_TOKEN_INT, _K_FINAL_INT, _BASE_RAW = _splitmix64(0x5245504541545321, 3)  # "REPEATS!"
+_K_TOKEN_INT, _K_FINAL_INT, _BASE_RAW = splitmix64_stream(0x5245504541545321, 3)  # "REPEATS!"
 BASE = (_BASE_RAW & ~7) | 3
 """Odd base of the polynomial, = 3 (mod 8) so that B^d - 1 has small 2-adic valuation (see module doc)."""
 BASE_INV = pow(BASE, -1, 1 << 64)
 
 _K_TOKEN = np.uint64(_K_TOKEN_INT)
 _K_FINAL = np.uint64(_K_FINAL_INT)
-_C1 = np.uint64(0xFF51AFD7ED558CCD)
-_C2 = np.uint64(0xC4CEB9FE1A85EC53)
-_S33 = np.uint64(33)
-
-
-def fmix64(x: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finalizer on a uint64 array (in place on a fresh copy): a full-avalanche bijection."""
-    out = np.array(x, dtype=np.uint64, copy=True)
-    out ^= out >> _S33
-    out *= _C1
-    out ^= out >> _S33
-    out *= _C2
-    out ^= out >> _S33
-    return out
-
-
-def _fmix64_int(value: int) -> int:
-    z = value & MASK64
-    z ^= z >> 33
-    z = (z * 0xFF51AFD7ED558CCD) & MASK64
-    z ^= z >> 33
-    z = (z * 0xC4CEB9FE1A85EC53) & MASK64
-    return z ^ (z >> 33)
-
-
 def window_hash_scalar(tokens: list[int] | tuple[int, ...]) -> int:
     """The hash of one window in plain Python integers: the reference the vectorized code must equal."""
     acc = 0
     for t in tokens:
-        acc = (acc * BASE + _fmix64_int(int(t) + _K_TOKEN_INT)) & MASK64
-    return _fmix64_int(acc ^ _K_FINAL_INT)
+        acc = (acc * BASE + fmix64_int(int(t) + _K_TOKEN_INT)) & MASK64
+    return fmix64_int(acc ^ _K_FINAL_INT)
 
 
 _POWERS: dict[str, np.ndarray] = {}
