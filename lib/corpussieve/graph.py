@@ -3,6 +3,10 @@
 
 It converges in O(log^2 n) rounds even on a chain, where label propagation needs O(n). Each round
 is a few shuffles of the edge list; lineage is cut by checkpointing every round.
+
+A few million edges fit easily in the driver, where a sparse-graph union (scipy) takes a second while
+every distributed round costs several Spark jobs: ``local_max_edges`` chooses the driver path for such
+graphs. Both paths name a component by its smallest node and give identical results.
 """
 
 from __future__ import annotations
@@ -51,13 +55,23 @@ def connected_components(
     dst: str = "dst",
     checkpoint: Callable | None = None,
     max_rounds: int = 200,
+    local_max_edges: int = 0,
 ):
     """(node, component) for every node of ``edges``; a component is named by its smallest node.
 
     ``edges`` holds integer node ids in ``src`` and ``dst``. ``checkpoint`` cuts lineage each round
-    (default: ``localCheckpoint``; pass a reliable ``DataFrame.checkpoint`` on clusters).
+    (default: ``localCheckpoint``; pass a reliable ``DataFrame.checkpoint`` on clusters). Graphs of at
+    most ``local_max_edges`` edges are solved in the driver.
     """
     from pyspark.sql import functions as F
+
+    if local_max_edges > 0:
+        pairs = edges.select(F.col(src).cast("long").alias("u"), F.col(dst).cast("long").alias("v"))
+        small = pairs.limit(local_max_edges + 1).toArrow()
+        if small.num_rows <= local_max_edges:
+            log.debug("connected components: %d edges, solved in the driver", small.num_rows)
+            labels = components_of_edge_arrays(small.column("u").to_numpy(), small.column("v").to_numpy())
+            return edges.sparkSession.createDataFrame(labels)
 
     cut = checkpoint or (lambda df: df.localCheckpoint(eager=True))
     current = cut(edges.select(F.col(src).cast("long").alias("u"), F.col(dst).cast("long").alias("v"))
@@ -79,3 +93,23 @@ def connected_components(
     labels = current.groupBy("u").agg(F.min("v").alias("component"))
     return (nodes.join(labels, nodes["node"] == labels["u"], "left")
             .select("node", F.coalesce(F.least("component", "node"), F.col("node")).alias("component")))
+
+
+def components_of_edge_arrays(u, v):
+    """(node, component) of the graph with edges ``u[i] -- v[i]`` (int64 arrays), as an Arrow table;
+    a component is named by its smallest node."""
+    import numpy as np
+    import pyarrow as pa
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components as scipy_components
+
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    nodes, index = np.unique(np.concatenate([u, v]), return_inverse=True)
+    n = nodes.size
+    graph = coo_matrix((np.ones(u.size, dtype=np.int8), (index[: u.size], index[u.size :])), shape=(n, n))
+    _, label = scipy_components(graph, directed=False)
+    # nodes are sorted, so a component's smallest node is its smallest index
+    smallest = np.full(label.max() + 1 if n else 0, n, dtype=np.int64)
+    np.minimum.at(smallest, label, np.arange(n))
+    return pa.table({"node": pa.array(nodes, pa.int64()), "component": pa.array(nodes[smallest[label]], pa.int64())})

@@ -1,5 +1,6 @@
 """Connected components against a union-find reference, on random graphs, a chain and a 100k star."""
 
+import logging
 import random
 
 import pytest
@@ -30,16 +31,29 @@ def _reference(edges):
     return {n: min(g) for g in groups.values() for n in g}
 
 
-def _run(spark, edges):
+def _run(spark, edges, local_max_edges=0):
     df = spark.createDataFrame(edges, "src long, dst long")
-    return {r["node"]: r["component"] for r in connected_components(df).collect()}
+    return {r["node"]: r["component"] for r in connected_components(df, local_max_edges=local_max_edges).collect()}
 
 
-def test_random_graphs_match_union_find(spark):
+@pytest.mark.parametrize("local_max_edges", [0, 10_000], ids=["distributed", "driver"])
+def test_random_graphs_match_union_find(spark, local_max_edges):
     rng = random.Random(5)
     edges = [(rng.randrange(3000), rng.randrange(3000)) for _ in range(2500)]
     edges += [(10**12 + i, 10**12 + i + 1) for i in range(50)]
-    assert _run(spark, edges) == _reference(edges)
+    edges += [(-(2**63) + 5, 2**63 - 1), (2**63 - 1, -3)]  # signed 64-bit extremes: smallest is the most negative
+    assert _run(spark, edges, local_max_edges) == _reference(edges)
+
+
+def test_driver_path_is_used_only_up_to_the_limit(spark, caplog):
+    edges = [(i, i + 1) for i in range(30)]
+    df = spark.createDataFrame(edges, "src long, dst long")
+    for limit, in_driver in ((29, False), (30, True)):
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="corpussieve.graph"):
+            result = {r["node"]: r["component"] for r in connected_components(df, local_max_edges=limit).collect()}
+        assert result == {i: 0 for i in range(31)}
+        assert any("solved in the driver" in m for m in caplog.messages) == in_driver
 
 
 def test_long_chain_in_shuffled_order_is_one_component(spark):

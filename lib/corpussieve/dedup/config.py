@@ -113,6 +113,12 @@ class DedupConfig(StrictModel):
         description="Id lists up to this many rows are broadcast when selecting texts and kept documents "
         "(no shuffle of the texts); larger ones are joined with a shuffle.",
     )
+    components_local_max_edges: int = Field(
+        5_000_000, ge=0,
+        description="Verified-edge graphs up to this many edges get their connected components in the driver "
+        "(scipy, ~16 bytes an edge); larger ones run the distributed large-star/small-star rounds. 0: always "
+        "distributed.",
+    )
     checkpoint_dir: str | None = Field(
         None,
         description="Folder for the connected-components checkpoints. Unset: OUTPUT/_tmp. Removed after the run.",

@@ -410,7 +410,8 @@ class DedupPipeline:
         if self.counts["verified_edges"] == 0:
             self.counts["components"] = 0
             return self.spark.createDataFrame([], "node long, component long")
-        components = connected_components(edges, "src", "dst", checkpoint=self.checkpoint)
+        components = connected_components(edges, "src", "dst", checkpoint=self.checkpoint,
+                                          local_max_edges=self.cfg.components_local_max_edges)
         components = self._materialize(components)
         self.counts["components"] = components.select("component").distinct().count()
         return components
