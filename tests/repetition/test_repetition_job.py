@@ -157,7 +157,6 @@ def test_injected_repetition_is_measured_to_half_a_point(run_repetition, tmp_pat
 def test_bad_documents_are_counted_and_one_huge_repetitive_document_is_within_document(
     run_repetition, tables, tmp_path
 ):
-    rng = np.random.default_rng(2)
     prose = injected_corpus(InjectionSpec(documents=5, fraction=0.0), get_tokenizer("cl100k")).texts
     ids = ["empty", "null", "short", "huge", *[f"prose-{i}" for i in range(len(prose))]]
     texts = ["", None, "Only a few tokens here.", "The same line, over and over again.\n" * 100_000, *prose]
@@ -177,7 +176,6 @@ def test_bad_documents_are_counted_and_one_huge_repetitive_document_is_within_do
     assert report["multiplicity_histogram"][-1]["tokens"] == huge["tokens"]  # 10000+
     top = report["top_spans"][0]
     assert top["text"].startswith("The same line, over and over again.") and not top["cross_document"]
-    assert rng is not None
 
 
 def test_outputs_report_html_and_tables(run_repetition, tables, tmp_path):
