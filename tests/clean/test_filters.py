@@ -25,7 +25,13 @@ from corpussieve.clean.filters import (
     identify_language,
     usual_stack_config,
 )
-from corpussieve.clean.filters.gopher_repetition import duplicate_ngram_chars, ngram_hashes, top_ngram_chars
+from corpussieve.clean.filters.gopher_repetition import (
+    duplicate_ngram_chars,
+    ngram_hash_rows,
+    ngram_hashes,
+    sort_ngrams,
+    top_ngram_chars,
+)
 from corpussieve.clean.words import split_words
 
 GOOD = (
@@ -128,11 +134,12 @@ class TestGopherRepetition:
         hashes = ngram_hashes(ids, 2)
         assert len(hashes) == 6 and hashes[0] == hashes[3] and hashes[0] != hashes[1]
         lengths = np.array([1, 2, 3, 1, 2, 3, 4])
-        # "0 1" occurs twice and is seen first: 3 characters times 2
-        assert top_ngram_chars(hashes, np.array([3, 5, 4, 3, 5, 7])) == 6
+        rows = ngram_hash_rows(ids, 10)
+        # "0 1" occurs twice and is seen first: 1 + 2 characters times 2
+        assert top_ngram_chars(sort_ngrams(rows, [2]), lengths).tolist() == [6]
         # the repeat of "0 1 2" covers words 3..5: 1 + 2 + 3 characters, counted once
-        assert duplicate_ngram_chars(ngram_hashes(ids, 3), lengths, 3) == 6
-        assert duplicate_ngram_chars(ngram_hashes(ids, 5), lengths, 5) == 0
+        assert duplicate_ngram_chars(sort_ngrams(rows, [3, 5, 10]), lengths).tolist() == [6, 0, 0]
+        assert top_ngram_chars(sort_ngrams(rows, [10]), lengths).tolist() == [0]
         assert len(ngram_hashes(ids, 10)) == 0
 
 

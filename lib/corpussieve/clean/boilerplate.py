@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Lines longer than this many words are prose, never treated as boilerplate by a pattern.
 MAX_BOILERPLATE_WORDS = 40
@@ -145,8 +146,17 @@ def match_boilerplate(line: str) -> BoilerplatePattern | None:
     """The first pattern a line matches, or None. Lines over MAX_BOILERPLATE_WORDS words never match."""
     # "[Related: ...]" and "| caption |" are the same lines inside brackets or table bars
     stripped = line.strip().strip("|[]").strip()
-    if not stripped or len(stripped.split()) > MAX_BOILERPLATE_WORDS:
+    # at most MAX_BOILERPLATE_WORDS splits tell whether a line has more words than that
+    if not stripped or len(stripped.split(None, MAX_BOILERPLATE_WORDS)) > MAX_BOILERPLATE_WORDS:
         return None
+    return _first_pattern(stripped)
+
+
+@lru_cache(maxsize=4096)
+def _first_pattern(stripped: str) -> BoilerplatePattern | None:
+    """The first pattern a short line matches. Cached (a pure function of the line): every page's
+    lines are matched twice, after extraction and again after repair, mostly unchanged, and a
+    site repeats its own lines on every page."""
     for pattern in PATTERNS:
         if pattern.regex.search(stripped):
             return pattern

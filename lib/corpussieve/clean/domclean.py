@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 _COMPONENT_SPLIT = re.compile(r"[-_\s:.]+|(?<=[a-z])(?=[A-Z])")
@@ -50,6 +51,10 @@ _HIDDEN_CLASSES = frozenset(
 _PROTECTED_TAGS = frozenset({"html", "body", "main", "article", "head"})
 # a paragraph this long counts as article text for the guard
 _GUARD_PARAGRAPH_CHARS = 80
+# The only elements a rule can apply to (hidden, class or id names, lists), in document order:
+# most elements of a page have none of these attributes, and XPath skips them without a Python
+# call per element.
+_CANDIDATES = etree.XPath(".//*[@hidden or @aria-hidden or @style or @class or @id or self::ul or self::ol]")
 
 
 def _squeezed_len(text: str) -> int:
@@ -87,10 +92,15 @@ def is_link_list(element: HtmlElement, max_density: float) -> bool:
     return linked / total > max_density
 
 
-def _paragraph_text(element: HtmlElement) -> int:
-    return sum(
-        n for p in element.iter("p") if (n := _squeezed_len(p.text_content())) >= _GUARD_PARAGRAPH_CHARS
-    )
+def _paragraph_lengths(root: HtmlElement) -> dict[HtmlElement, int]:
+    """Squeezed length of every paragraph long enough to count as article text, measured once per
+    page: the guard sums them again for each element about to be removed. (lxml hands out the same
+    element object while one is referenced, so the keys are found again by ``iter``.)"""
+    return {p: n for p in root.iter("p") if (n := _squeezed_len(p.text_content())) >= _GUARD_PARAGRAPH_CHARS}
+
+
+def _paragraph_text(element: HtmlElement, paragraph_lengths: dict[HtmlElement, int]) -> int:
+    return sum(paragraph_lengths.get(p, 0) for p in element.iter("p"))
 
 
 def preclean_tree(
@@ -110,11 +120,12 @@ def preclean_tree(
     removed: Counter[str] = Counter()
     body = tree.find("body")
     root = body if body is not None else tree
-    page_paragraphs = _paragraph_text(root)
+    paragraph_lengths = _paragraph_lengths(root)
+    page_paragraphs = sum(paragraph_lengths.values())
     limit = protect_main_share * page_paragraphs
     chosen: dict[HtmlElement, str] = {}
-    for element in root.iterdescendants():
-        if not isinstance(element.tag, str) or element.tag in _PROTECTED_TAGS:
+    for element in _CANDIDATES(root):
+        if element.tag in _PROTECTED_TAGS:
             continue
         if element.get("itemprop") == "articleBody" or element.get("role") == "main":
             continue
@@ -128,7 +139,7 @@ def preclean_tree(
             continue
         if any(ancestor in chosen for ancestor in element.iterancestors()):
             continue
-        if page_paragraphs and _paragraph_text(element) > limit:
+        if page_paragraphs and _paragraph_text(element, paragraph_lengths) > limit:
             removed["protected"] += 1
             continue
         chosen[element] = rule

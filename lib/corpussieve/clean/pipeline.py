@@ -99,7 +99,13 @@ def prepare_text(html: str | bytes | None, text: str | None, cfg: CleanConfig) -
 
 def filter_text(text: str, cfg: CleanConfig) -> CleanResult:
     """Phase 3 on a prepared (and, in Spark, line-deduplicated) text."""
-    outcome = filter_stack(cfg).run(text)
+    return run_filters(filter_stack(cfg), text)
+
+
+def run_filters(stack: FilterStack, text: str) -> CleanResult:
+    """``filter_text`` with the config's stack already looked up: a batch looks it up once, not once
+    per document (the lookup serializes the config)."""
+    outcome = stack.run(text)
     steps = {"filters": len(outcome.text)}
     return CleanResult(
         outcome.text, outcome.language, outcome.language_score, outcome.signals, outcome.reasons, steps

@@ -26,7 +26,7 @@ import pyarrow as pa
 from corpussieve.clean.config import CleanConfig
 from corpussieve.clean.domain import registered_domain
 from corpussieve.clean.lines import split_lines
-from corpussieve.clean.pipeline import filter_stack, filter_text, prepare_text
+from corpussieve.clean.pipeline import filter_stack, prepare_text, run_filters
 from corpussieve.clean.sitelines import (
     BatchLines,
     distinct_per_document,
@@ -224,7 +224,8 @@ def filter_batch(batch: pa.RecordBatch, cfg: CleanConfig) -> pa.RecordBatch:
     n = batch.num_rows
     texts = batch.column(batch.schema.get_field_index("text")).to_pylist()
     reasons = batch.column(batch.schema.get_field_index("__reasons")).to_pylist()
-    quality_type = filter_stack(cfg).signal_schema()
+    stack = filter_stack(cfg)
+    quality_type = stack.signal_schema()
     out_text: list[str | None] = []
     languages: list[str | None] = []
     scores: list[float | None] = []
@@ -242,7 +243,7 @@ def filter_batch(batch: pa.RecordBatch, cfg: CleanConfig) -> pa.RecordBatch:
             continue
         started = time.perf_counter()
         try:
-            result = filter_text(text, cfg)
+            result = run_filters(stack, text)
             out_text.append(result.text)
             languages.append(result.language)
             scores.append(result.language_score)

@@ -8,13 +8,12 @@ recomputed. ``judge`` returns reason names; a document is kept when no enabled f
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ClassVar
 
 import numpy as np
-import pyarrow as pa
 
 from corpussieve.clean import words as w
 
@@ -43,13 +42,18 @@ class DocView:
         return w.split_words(self.text)
 
     @cached_property
-    def word_array(self) -> pa.Array:
-        """The words as an Arrow array (per-word measures run as Arrow kernels)."""
-        return w.word_array(self.words)
+    def word_lengths(self) -> np.ndarray:
+        return w.word_lengths(self.words)
 
     @cached_property
-    def word_lengths(self) -> np.ndarray:
-        return w.word_lengths(self.word_array)
+    def word_ids(self) -> np.ndarray:
+        """An integer id per distinct word, aligned with the words (n-grams are hashed from them)."""
+        return w.word_ids(self.words)
+
+    @cached_property
+    def duplicate_lines(self) -> tuple[int, int]:
+        """(number, characters) of non-empty lines that repeat an earlier one (two filters use it)."""
+        return duplicate_items(self.nonempty_lines)
 
     @cached_property
     def punctuation_tokens(self) -> list[str]:
@@ -83,6 +87,19 @@ class QualityFilter(ABC):
         """Measure and judge; reasons come prefixed with the filter name ('gopher_quality:too_few_words')."""
         signals = self.measure(doc)
         return signals, [f"{self.name}:{reason}" for reason in self.judge(signals, doc.language)]
+
+
+def duplicate_items(items: Sequence[str]) -> tuple[int, int]:
+    """(number, characters) of items that repeat an earlier item."""
+    seen: set[str] = set()
+    count = chars = 0
+    for item in items:
+        if item in seen:
+            count += 1
+            chars += len(item)
+        else:
+            seen.add(item)
+    return count, chars
 
 
 def ratio(numerator: float, denominator: float) -> float:

@@ -17,14 +17,20 @@ POLICY_SUBSTRINGS = (
     "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies",
 )  # fmt: skip
 # a sentence ends at terminal punctuation followed by space, or glued to a capitalized next
-# sentence ("on Wednesday.The stabbing"), which is how paragraphs joined without a space look
-_SENTENCE_END = re.compile(r"(?<=[.!?…。！？।؟])[\"'”’)\]]*\s+|(?<=[a-z][.!?])(?=[A-Z][a-z])")
+# sentence ("on Wednesday.The stabbing"), which is how paragraphs joined without a space look.
+# The pattern starts at the punctuation mark (a literal class the regex engine scans for quickly,
+# where a leading lookbehind is tried at every character); the mark goes with the separator, and
+# it is no word character, so which pieces hold a word does not change. A newline ends a sentence
+# too, so all the lines of a document are split in one call.
+_SENTENCE_END = re.compile(r"[.!?…。！？।؟](?:[\"'”’)\]]*\s+|(?<=[a-z][.!?])(?=[A-Z][a-z]))|\n")
 _WORD_CHAR = re.compile(r"\w")
 
 
-def count_sentences(line: str) -> int:
-    """Sentences in a line: pieces ending in terminal punctuation, plus an unterminated tail."""
-    return sum(1 for piece in _SENTENCE_END.split(line) if _WORD_CHAR.search(piece))
+def count_sentences(lines: list[str]) -> int:
+    """Sentences in non-empty stripped lines: pieces ending in terminal punctuation, plus each
+    line's unterminated tail."""
+    pieces = _SENTENCE_END.split("\n".join(lines))
+    return len(pieces) - list(map(_WORD_CHAR.search, pieces)).count(None)
 
 
 class C4(QualityFilter):
@@ -45,19 +51,21 @@ class C4(QualityFilter):
         dropped = {"punctuation": 0, "short": 0, "javascript": 0, "policy": 0, "long_word": 0}
         kept: list[str] = []
         total = 0
-        for line in text.split("\n"):
+        # one lower() for the whole text: it never adds or removes a newline, so its lines line up
+        # (and the substrings looked for start and end with letters, so the lines need no strip)
+        for line, lowered in zip(text.split("\n"), text.lower().split("\n")):
             stripped = line.strip()
             if not stripped:
                 kept.append("")
                 continue
             total += 1
-            words = stripped.split()
-            lowered = stripped.lower()
-            if words and max(map(len, words)) > cfg.max_word_length:
+            # no word is longer than its line, so short lines need no split
+            if len(stripped) > cfg.max_word_length and max(map(len, stripped.split())) > cfg.max_word_length:
                 dropped["long_word"] += 1
             elif cfg.punctuation_rule and (not stripped.endswith(END_PUNCTUATION) or stripped.endswith("...")):
                 dropped["punctuation"] += 1
-            elif len(words) < cfg.min_words_per_line:
+            # at most min_words_per_line splits tell whether there are that many words
+            elif len(stripped.split(None, cfg.min_words_per_line)) < cfg.min_words_per_line:
                 dropped["short"] += 1
             elif cfg.drop_javascript_lines and "javascript" in lowered:
                 dropped["javascript"] += 1
@@ -79,7 +87,7 @@ class C4(QualityFilter):
         return {
             "lorem_ipsum": float("lorem ipsum" in doc.text.lower()),
             "curly_braces": float(doc.text.count("{")),
-            "sentences": float(sum(count_sentences(line) for line in doc.nonempty_lines)),
+            "sentences": float(count_sentences(doc.nonempty_lines)),
         }
 
     def judge(self, signals: Mapping[str, float], language: str | None = None) -> list[str]:

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from corpussieve.clean.config import FineWebQualityConfig
 from corpussieve.clean.filters.base import DocView, QualityFilter, ratio
-from corpussieve.clean.filters.gopher_repetition import duplicate_items
 
 STOP_CHARS = (
     ".", "!", "?", "…", '"', "'", "”", "’", "»", "。", "！", "？", "।", "॥", "؟", "։", "።", "」", "』",
@@ -38,7 +37,7 @@ class FineWebQuality(QualityFilter):
         return {
             "line_punct_ratio": ratio(sum(1 for line in lines if line.endswith(STOP_CHARS)), len(lines)),
             "short_line_ratio": ratio(sum(1 for line in lines if len(line) <= limit), len(lines)),
-            "dup_line_char_ratio": ratio(duplicate_items(lines)[1], sum(len(line) for line in lines)),
+            "dup_line_char_ratio": ratio(doc.duplicate_lines[1], sum(map(len, lines))),
             "newline_word_ratio": ratio(breaks, n_words),
         }
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
-
 from corpussieve.clean.config import GopherQualityConfig
 from corpussieve.clean.filters.base import DocView, QualityFilter, ratio
 from corpussieve.clean.filters.stopwords import STOP_WORDS
-from corpussieve.clean.words import count_in, has_letter
+from corpussieve.clean.words import count_in, count_with_letter
 
 _BULLETS = ("•", "-", "*", "–", "·", "●", "▪", "‣", "◦")
 _ELLIPSES = ("...", "…")
@@ -47,7 +45,7 @@ class GopherQuality(QualityFilter):
         lines = doc.nonempty_lines
         text = doc.text
         stops = STOP_WORDS["en"] if self.cfg.stop_words == "english" else STOP_WORDS.get(doc.language or "")
-        stop_count = count_in(doc.word_array, stops) if stops else -1
+        stop_count = count_in(doc.words, stops) if stops else -1
         return {
             "word_count": float(n_words),
             "mean_word_length": float(doc.word_lengths.mean()) if n_words else 0.0,
@@ -55,7 +53,7 @@ class GopherQuality(QualityFilter):
             "ellipsis_word_ratio": ratio(sum(text.count(e) for e in _ELLIPSES), n_tokens),
             "bullet_lines_ratio": ratio(sum(1 for line in lines if line.startswith(_BULLETS)), len(lines)),
             "ellipsis_lines_ratio": ratio(sum(1 for line in lines if line.endswith(_ELLIPSES)), len(lines)),
-            "alpha_word_ratio": ratio(int(np.count_nonzero(has_letter(doc.word_array))), n_tokens),
+            "alpha_word_ratio": ratio(count_with_letter(doc.words), n_tokens),
             # -1: the language has no function-word list, the rule does not apply
             "stop_word_count": float(stop_count),
             "lines": float(len(lines)),

@@ -1,7 +1,10 @@
 """Gopher repetition rules (Rae et al. 2021, table A1): repeated lines, paragraphs and n-grams.
 
-All n-gram work is vectorized: words become integer ids (``np.unique``), each n-gram a 64-bit hash
-of its ids, and counting, first-occurrence and coverage are array operations.
+All n-gram work is vectorized: words become integer ids, each n-gram a 64-bit hash of its ids, and
+counting, first-occurrence and coverage are array operations. A document has a few hundred words,
+so the arrays are small and the cost is the number of numpy calls, not their size: the hashes of
+every n are one two-dimensional array (a row per n), and each measure sorts and measures all its
+rows in a few calls rather than in a loop over n.
 
 Two definitions, close to the paper and to common implementations:
 
@@ -17,23 +20,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from corpussieve.clean.config import GopherRepetitionConfig
-from corpussieve.clean.filters.base import DocView, QualityFilter, ratio
-from corpussieve.clean.words import word_ids
+from corpussieve.clean.filters.base import DocView, QualityFilter, duplicate_items, ratio
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX_STEPS = ((np.uint64(30), np.uint64(0xBF58476D1CE4E5B9)), (np.uint64(27), np.uint64(0x94D049BB133111EB)))
 
 
 def _mix64(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finalizer, elementwise on uint64 (wrapping arithmetic is intended)."""
+    """splitmix64 finalizer, elementwise and in place on a uint64 array (wrapping arithmetic is intended)."""
     with np.errstate(over="ignore"):
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
+        for shift, multiplier in _MIX_STEPS:
+            x ^= x >> shift
+            x *= multiplier
+        x ^= x >> np.uint64(31)
+    return x
 
 
 def ngram_hashes(word_ids: np.ndarray, n: int) -> np.ndarray:
@@ -49,68 +55,125 @@ def ngram_hashes(word_ids: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def ngram_hash_table(word_ids: np.ndarray, sizes: Sequence[int]) -> dict[int, np.ndarray]:
-    """``ngram_hashes`` for several n at once: each position's mix is computed once and the n-gram
-    hashes grow by one term per n, so all sizes up to 10 cost 10 passes instead of 54."""
-    ids = word_ids.astype(np.uint64)
-    wanted = set(sizes)
-    table: dict[int, np.ndarray] = {}
-    running = np.zeros(len(ids), dtype=np.uint64)
+def ngram_hash_rows(word_ids: np.ndarray, largest: int) -> np.ndarray:
+    """``ngram_hashes`` of n = 1..largest as the rows of one (largest, len) array: row n - 1 holds
+    the n-gram hashes, then padding (meaningless values) from position len - n + 1 on.
+
+    Every id is mixed at every offset in one two-dimensional pass (padded with zeros on the right,
+    so every row can be read at the full length); each row adds one term to the row above.
+    """
+    n_words = len(word_ids)
+    mixed = np.zeros((largest, n_words + largest), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for n in range(1, max(wanted, default=0) + 1):
-            count = len(ids) - n + 1
-            if count <= 0:
-                empty = np.zeros(0, dtype=np.uint64)
-                table.update({m: empty for m in wanted if m >= n})
-                break
-            running = running[:count] + _mix64(ids[n - 1 : n - 1 + count] + np.uint64(n) * _GOLDEN)
-            if n in wanted:
-                table[n] = running
-    return table
+        offsets = np.arange(1, largest + 1, dtype=np.uint64)[:, None] * _GOLDEN
+        mixed[:, :n_words] = _mix64(word_ids.astype(np.uint64) + offsets)
+    rows = np.empty((largest, n_words), dtype=np.uint64)
+    if largest:
+        rows[0] = mixed[0, :n_words]
+    for n in range(2, largest + 1):
+        np.add(rows[n - 2], mixed[n - 1, n - 1 : n - 1 + n_words], out=rows[n - 1])
+    return rows
 
 
-def window_sums(values: np.ndarray, n: int) -> np.ndarray:
-    """Sum of every window of n consecutive values."""
-    csum = np.concatenate(([0], np.cumsum(values)))
-    return csum[n:] - csum[:-n]
+def _run_starts(rows: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Along each row's sorted ``order`` (flat indices), whether a value differs from the one before."""
+    ordered = rows.ravel()[order]
+    starts = np.ones(rows.shape, dtype=bool)
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts[:, 1:])
+    return starts
 
 
-def top_ngram_chars(hashes: np.ndarray, ngram_chars: np.ndarray) -> int:
-    """Characters covered by the most frequent n-gram: its length times its count."""
-    if len(hashes) == 0:
-        return 0
-    _, first, counts = np.unique(hashes, return_index=True, return_counts=True)
-    best = counts.max()
-    first_of_best = first[counts == best].min()
-    return int(ngram_chars[first_of_best]) * int(best)
+def sort_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order, run_starts): the flat indices of each row's values in stable sorted order
+    (``np.argsort(rows, axis=1, kind="stable")`` plus each row's offset), and where a run of equal
+    values starts along that order.
+
+    Sorting values is several times faster than an argsort, so the low bits of each hash are
+    replaced by its position and the packed values are sorted: equal hashes then stay in position
+    order. That is the stable order unless two different hashes of a row share their high bits
+    (for a few hundred words, a chance of about one in 10**10 per document): then the runs of
+    high bits differ from the runs of hashes, and the argsort is the fallback. When no two values
+    of a row share their high bits, no two hashes are equal and there is nothing to check (the
+    usual case for n-grams of 5 words and more).
+    """
+    n_rows, n_columns = rows.shape
+    low = np.uint64((1 << max(n_columns - 1, 1).bit_length()) - 1)
+    row_offsets = (np.arange(n_rows) * n_columns)[:, None]
+    packed = np.sort((rows & ~low) | np.arange(n_columns, dtype=np.uint64), axis=1)
+    order = (packed & low).view(np.int64)
+    order += row_offsets
+    high_starts = np.ones(rows.shape, dtype=bool)
+    np.greater(packed[:, 1:] ^ packed[:, :-1], low, out=high_starts[:, 1:])
+    if high_starts.all():
+        return order, high_starts
+    run_starts = _run_starts(rows, order)
+    if np.any(run_starts != high_starts):
+        order = np.argsort(rows, axis=1, kind="stable") + row_offsets
+        run_starts = _run_starts(rows, order)
+    return order, run_starts
 
 
-def duplicate_ngram_chars(hashes: np.ndarray, word_lengths: np.ndarray, n: int) -> int:
-    """Characters of words covered by a repeat (not the first occurrence) of some n-gram."""
-    if len(hashes) == 0:
-        return 0
-    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-    repeats = np.flatnonzero(first[inverse] != np.arange(len(hashes)))
-    if len(repeats) == 0:
-        return 0
-    cover = np.zeros(len(word_lengths) + 1, dtype=np.int64)
-    np.add.at(cover, repeats, 1)
-    np.add.at(cover, repeats + n, -1)
-    covered = np.cumsum(cover[:-1]) > 0
-    return int(word_lengths[covered].sum())
+@dataclass
+class SortedNgrams:
+    """The n-gram hashes of some sizes n, a row per n padded to the word count, each row sorted."""
+
+    sizes: np.ndarray  # n of each row
+    valid: np.ndarray  # (rows, words): the position holds a real n-gram, not padding
+    order: np.ndarray  # flat indices of every row's values, each row in stable sorted order
+    run_starts: np.ndarray  # along ``order``: where a run of equal values (of one row) starts
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.valid.shape
 
 
-def duplicate_items(items: Sequence[str]) -> tuple[int, int]:
-    """(number, characters) of items that repeat an earlier item."""
-    seen: set[str] = set()
-    count = chars = 0
-    for item in items:
-        if item in seen:
-            count += 1
-            chars += len(item)
-        else:
-            seen.add(item)
-    return count, chars
+def sort_ngrams(hash_rows: np.ndarray, sizes: Sequence[int]) -> SortedNgrams:
+    """The rows of ``sizes`` (from ``ngram_hash_rows``), sorted.
+
+    Padding sits after every real n-gram of its row, so in a stable order it never comes first
+    among equal values: a run of equal values starts at the n-gram's first occurrence.
+    """
+    sizes_array = np.array(sizes, dtype=np.int64)
+    rows = hash_rows[sizes_array - 1]
+    n_words = rows.shape[1]
+    order, run_starts = sort_rows(rows)
+    valid = np.arange(n_words) < (n_words - sizes_array + 1)[:, None]
+    return SortedNgrams(sizes_array, valid, order.ravel(), run_starts.ravel())
+
+
+def top_ngram_chars(ngrams: SortedNgrams, word_lengths: np.ndarray) -> np.ndarray:
+    """Per row, characters covered by the most frequent n-gram: its length times its count (ties go
+    to the one seen first; 0 without n-grams)."""
+    n_rows, n_words = ngrams.shape
+    if n_words == 0:
+        return np.zeros(n_rows, dtype=np.int64)
+    starts = np.flatnonzero(ngrams.run_starts)
+    counts = np.add.reduceat(ngrams.valid.ravel()[ngrams.order], starts, dtype=np.int64)
+    run_row = starts // n_words
+    first_position = ngrams.order[starts] % n_words
+    # every row has runs (its first sorted value starts one), so no segment below is empty
+    row_runs = np.searchsorted(run_row, np.arange(n_rows))
+    best = np.maximum.reduceat(counts, row_runs)
+    first_of_best = np.minimum.reduceat(np.where(counts == best[run_row], first_position, n_words), row_runs)
+    csum = np.concatenate(([0], np.cumsum(word_lengths)))
+    ends = np.minimum(first_of_best + ngrams.sizes, n_words)
+    return (csum[ends] - csum[first_of_best]) * best
+
+
+def duplicate_ngram_chars(ngrams: SortedNgrams, word_lengths: np.ndarray) -> np.ndarray:
+    """Per row, characters of words covered by a repeat (not the first occurrence) of some n-gram."""
+    n_rows, n_words = ngrams.shape
+    if ngrams.run_starts.all():  # no value occurs twice in any row: nothing repeats
+        return np.zeros(n_rows, dtype=np.int64)
+    first = np.empty(n_rows * n_words, dtype=bool)
+    first[ngrams.order] = ngrams.run_starts
+    repeats = ~first.reshape(n_rows, n_words) & ngrams.valid
+    # word k is covered when a repeat starts among the n positions ending at k
+    started = np.zeros((n_rows, n_words + 1), dtype=np.int64)
+    np.cumsum(repeats, axis=1, out=started[:, 1:])
+    window_start = np.maximum(np.arange(1, n_words + 1) - ngrams.sizes[:, None], 0)
+    covered = started[:, 1:] > np.take_along_axis(started, window_start, axis=1)
+    return (covered * word_lengths).sum(axis=1)
 
 
 class GopherRepetition(QualityFilter):
@@ -137,10 +200,10 @@ class GopherRepetition(QualityFilter):
     def measure(self, doc: DocView) -> dict[str, float]:
         text = doc.text.strip()
         n_chars = len(text)
-        paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
+        paragraphs = [stripped for part in _PARAGRAPH_BREAK.split(text) if (stripped := part.strip())]
         lines = doc.nonempty_lines
         dup_paras, dup_para_chars = duplicate_items(paragraphs)
-        dup_lines, dup_line_chars = duplicate_items(lines)
+        dup_lines, dup_line_chars = doc.duplicate_lines
         signals = {
             "dup_line_fraction": ratio(dup_lines, len(lines)),
             "dup_para_fraction": ratio(dup_paras, len(paragraphs)),
@@ -148,14 +211,14 @@ class GopherRepetition(QualityFilter):
             "dup_para_char_fraction": ratio(dup_para_chars, n_chars),
         }
         lengths = doc.word_lengths
-        ids = word_ids(doc.word_array)
-        table = ngram_hash_table(ids, [*self.cfg.max_top_ngram_char_fraction, *self.cfg.max_dup_ngram_char_fraction])
-        for n in sorted(self.cfg.max_top_ngram_char_fraction):
-            hashes = table[n]
-            chars = top_ngram_chars(hashes, window_sums(lengths, n)) if len(hashes) else 0
+        top_sizes = sorted(self.cfg.max_top_ngram_char_fraction)
+        dup_sizes = sorted(self.cfg.max_dup_ngram_char_fraction)
+        hash_rows = ngram_hash_rows(doc.word_ids, max([*top_sizes, *dup_sizes], default=0))
+        top_chars = top_ngram_chars(sort_ngrams(hash_rows, top_sizes), lengths).tolist()
+        dup_chars = duplicate_ngram_chars(sort_ngrams(hash_rows, dup_sizes), lengths).tolist()
+        for n, chars in zip(top_sizes, top_chars):
             signals[f"top_{n}gram_char_fraction"] = ratio(chars, n_chars)
-        for n in sorted(self.cfg.max_dup_ngram_char_fraction):
-            chars = duplicate_ngram_chars(table[n], lengths, n)
+        for n, chars in zip(dup_sizes, dup_chars):
             signals[f"dup_{n}gram_char_fraction"] = ratio(chars, n_chars)
         return signals
 

@@ -39,7 +39,8 @@ class VectorLangid:
         # int32 halves the table's cache footprint (values are state row offsets, well under 2**31)
         self.nextmove = np.asarray(identifier.tk_nextmove).view(np.int32)
         self.rowbase = np.asarray(identifier.tk_row, dtype=np.int64) << 8
-        self.output = np.asarray(identifier.tk_output, dtype=np.int64)
+        # feature ids (under 2**17, -1 for none): int32 halves the sort in ``feature_counts``
+        self.output = np.asarray(identifier.tk_output, dtype=np.int32)
         self.depth = self._max_depth()
         first: dict[str, int] = {}
         self.alias_pairs = []
