@@ -83,7 +83,7 @@ def clean_job(source: Path, out: Path, extra: list[str] = ()) -> dict:
     return {
         "docs": docs, "seconds": result["seconds"], "pages_per_second": round(docs / result["seconds"], 1),
         "job_seconds": report["seconds"], "job_pages_per_second": round(docs / report["seconds"], 1),
-        "peak_rss_gib": result["peak_rss_gib"], "kept": report["metrics"]["kept"],
+        "peak_rss_gib": result["peak_rss_gib"], "cpu_seconds": result["cpu_seconds"], "kept": report["metrics"]["kept"],
         "stages": {s["name"]: s["seconds"] for s in report["stages"]},
         "worker_seconds": report["metrics"]["worker_seconds"],
         "boilerplate": {k: v for k, v in report["boilerplate"].items() if k != "top_lines"},

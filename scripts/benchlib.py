@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -51,6 +52,12 @@ def run_measured(cmd: list[str]) -> dict:
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0]
+    cpu: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU seconds last seen)
+
+    def role(p: psutil.Process, root: psutil.Process) -> str:
+        if p.pid == root.pid:
+            return "driver"
+        return "jvm" if "java" in p.name() else "workers"
 
     def watch() -> None:
         try:
@@ -61,6 +68,10 @@ def run_measured(cmd: list[str]) -> dict:
             try:
                 procs = [root, *root.children(recursive=True)]
                 peak[0] = max(peak[0], sum(p.memory_info().rss for p in procs if p.is_running()))
+                for p in procs:
+                    with contextlib.suppress(psutil.Error):
+                        times = p.cpu_times()
+                        cpu[p.pid] = (role(p, root), times.user + times.system)
             except psutil.Error:
                 pass
             time.sleep(0.5)
@@ -73,8 +84,12 @@ def run_measured(cmd: list[str]) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{stderr[-3000:]}")
     summary = json.loads(stdout[stdout.index("{"):]) if "{" in stdout else {}
+    # CPU seconds per role (driver Python, JVM, Python workers), as last sampled: a lower bound
+    cpu_seconds: dict[str, float] = {}
+    for name, value in cpu.values():
+        cpu_seconds[name] = round(cpu_seconds.get(name, 0.0) + value, 1)
     return {"seconds": round(seconds, 2), "peak_rss_gib": round(peak[0] / 2**30, 2), "summary": summary,
-            "stderr": stderr}
+            "cpu_seconds": cpu_seconds, "stderr": stderr}
 
 
 def corpussieve(*args: str) -> list[str]:

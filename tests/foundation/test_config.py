@@ -75,3 +75,24 @@ def test_cli_exits_nonzero_with_one_clear_line():
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert lines == [lines[0]] and lines[0].startswith("corpussieve: error: config error: tables.backend")
+
+
+def test_jit_auto_follows_the_job_and_user_options_are_kept():
+    from corpussieve.config import SparkConfig
+    from corpussieve.session import QUICK_JIT_OPTIONS, local_settings
+
+    key = "spark.driver.extraJavaOptions"
+    assert key not in local_settings(SparkConfig())
+    assert local_settings(SparkConfig(), jit_default="quick")[key] == QUICK_JIT_OPTIONS
+    assert key not in local_settings(SparkConfig(jit="full"), jit_default="quick")
+    mine = SparkConfig(jit="quick", conf={key: "-Dmy.flag=1"})
+    assert local_settings(mine)[key] == f"{QUICK_JIT_OPTIONS} -Dmy.flag=1"
+
+
+def test_clean_asks_for_the_quick_jit_and_dedup_does_not():
+    import importlib
+
+    from corpussieve.cli import JOBS
+
+    assert importlib.import_module(JOBS["clean"]).LOCAL_JIT == "quick"
+    assert getattr(importlib.import_module(JOBS["dedup"]), "LOCAL_JIT", "full") == "full"
