@@ -20,7 +20,7 @@ from benchlib import BENCH_OUT, machine  # noqa: E402
 BENCHMARKS = {
     "ingest": ("bench_ingest", {"docs": 100_000}),
     "repetition": ("bench_repetition", {"docs": 150_000}),
-    "clean": ("bench_clean", {"docs": 10_000}),
+    "clean": ("bench_clean", {"docs": [10_000, 100_000]}),
     "dedup": ("bench_dedup", {"docs": [10_000, 100_000, 1_000_000]}),
 }
 
@@ -30,7 +30,7 @@ def main() -> int:
     parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated benchmarks to run")
     parser.add_argument("--ingest-docs", type=int, default=None)
     parser.add_argument("--repetition-docs", type=int, default=None)
-    parser.add_argument("--clean-docs", type=int, default=None)
+    parser.add_argument("--clean-docs", type=int, nargs="+", default=None)
     parser.add_argument("--dedup-docs", type=int, nargs="+", default=None)
     args = parser.parse_args()
     results = {"machine": machine(), "results": []}
