@@ -47,7 +47,7 @@ class SparkConfig(StrictModel):
         "auto",
         description="Driver JVM compilers in local mode. 'quick' stops at C1 (-XX:TieredStopAtLevel=1): about half "
         "the JVM CPU on a 2-core machine when the work is in Python; 'full' is the JVM default. 'auto': quick for "
-        "clean, full for the others.",
+        "clean and repetition, full for the others.",
     )
     conf: dict[str, str] = Field(
         default_factory=dict, description="Extra Spark properties, applied last (local mode) or if unset (submit)."

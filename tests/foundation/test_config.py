@@ -89,10 +89,11 @@ def test_jit_auto_follows_the_job_and_user_options_are_kept():
     assert local_settings(mine)[key] == f"{QUICK_JIT_OPTIONS} -Dmy.flag=1"
 
 
-def test_clean_asks_for_the_quick_jit_and_dedup_does_not():
+def test_clean_and_repetition_ask_for_the_quick_jit_and_dedup_does_not():
     import importlib
 
     from corpussieve.cli import JOBS
 
     assert importlib.import_module(JOBS["clean"]).LOCAL_JIT == "quick"
+    assert importlib.import_module(JOBS["repetition"]).LOCAL_JIT == "quick"
     assert getattr(importlib.import_module(JOBS["dedup"]), "LOCAL_JIT", "full") == "full"
