@@ -57,7 +57,7 @@ def _wait_for_worker(ui_port, deadline):
     raise AssertionError("the standalone worker did not register with the master in time")
 
 
-def test_ingest_runs_on_a_standalone_cluster(tmp_path):
+def test_the_pipeline_runs_on_a_standalone_cluster(tmp_path):
     home = _spark_home()
     spark_class = os.path.join(home, "bin", "spark-class")
     env = dict(os.environ, SPARK_HOME=home, PYSPARK_PYTHON=sys.executable, PYTHON=sys.executable,
@@ -89,8 +89,34 @@ def test_ingest_runs_on_a_standalone_cluster(tmp_path):
         assert summary["documents"] == 60
         rows = DeltaTable(str(table)).to_pyarrow_table()
         assert rows.num_rows == 60 and len(set(rows.column("id").to_pylist())) == 60
+
+        # the pipeline's order on the same cluster: dedup the raw table, clean what dedup kept, measure repetition
+        lake = tmp_path / "lake"
+        runs = {
+            "dedup": ["--input", str(table), "--output", str(lake / "dedup")],
+            "clean": ["--input", str(lake / "dedup" / "documents"), "--output", str(lake / "clean")],
+            "repetition": ["--input", str(lake / "clean" / "documents"), "--output", str(lake / "repetition")],
+        }
+        for job, job_args in runs.items():
+            proc = subprocess.run(
+                ["bash", str(REPO / "scripts" / "submit.sh"), "--master", f"spark://127.0.0.1:{master_port}",
+                 "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=1g", "--", job, *job_args],
+                env=env, cwd=tmp_path, capture_output=True, text=True, timeout=480,
+            )
+            assert proc.returncode == 0, f"{job}: {proc.stderr[-4000:]}"
+        clusters = DeltaTable(str(lake / "dedup" / "clusters")).to_pyarrow_table().to_pydict()
+        assert sorted(clusters["id"]) == sorted(rows.column("id").to_pylist())
+        kept = DeltaTable(str(lake / "dedup" / "documents")).to_pyarrow_table().num_rows
+        assert kept == sum(clusters["kept"]) and 0 < kept < 60  # the sample corpus has exact and near copies
+        cleaned = DeltaTable(str(lake / "clean" / "documents")).to_pyarrow_table().num_rows
+        rejected = DeltaTable(str(lake / "clean" / "rejected")).to_pyarrow_table().num_rows
+        assert cleaned + rejected == kept and cleaned > 0
+        report = json.loads((lake / "repetition" / "report.json").read_text())
+        assert report["documents_total"] == cleaned and report["tokens_total"] > 0
+
         state = json.load(urllib.request.urlopen(f"http://127.0.0.1:{master_ui}/json/", timeout=5))
-        assert any(app["name"] == "corpussieve-ingest" for app in state.get("completedapps", []))
+        names = {app["name"] for app in state.get("completedapps", [])}
+        assert {f"corpussieve-{job}" for job in ("ingest", *runs)} <= names, names
     finally:
         if worker is not None:
             _stop(worker)
