@@ -30,15 +30,26 @@ def build_report(final, docs_in: int, top_lines: list[dict[str, Any]], lines_sta
 
     rejected = final.filter(~kept_flag)
     first_reason = F.element_at("__reasons", 1)
-    by_filter = {r["f"]: r["count"] for r in rejected.groupBy(F.split(first_reason, ":").getItem(0).alias("f"))
-                 .count().collect()}
-    by_first = {r["r"]: r["count"] for r in rejected.groupBy(first_reason.alias("r")).count().collect()}
-    by_any = {r["r"]: r["count"] for r in rejected.select(F.explode("__reasons").alias("r")).groupBy("r")
-              .count().collect()}
-    languages = {r["language"]: r["count"] for r in final.filter(kept_flag).groupBy("language").count()
-                 .orderBy(F.desc("count"), "language").limit(15).collect()}
-    modes = {str(r["__mode"]): r["count"] for r in final.filter(F.col("__mode").isNotNull())
-             .groupBy("__mode").count().collect()}
+    # every count table of the report from one scan: (table, key) pairs per document, then one group-by
+    def keyed(table: str, key, when) -> Any:
+        return F.when(when, F.struct(F.lit(table).alias("t"), key.cast("string").alias("k")))
+
+    pairs = F.concat(
+        F.array(
+            keyed("filter", F.split(first_reason, ":").getItem(0), ~kept_flag),
+            keyed("first", first_reason, ~kept_flag),
+            keyed("language", F.col("language"), kept_flag),
+            keyed("mode", F.col("__mode"), F.col("__mode").isNotNull()),
+        ),
+        F.transform("__reasons", lambda r: F.struct(F.lit("any").alias("t"), r.alias("k"))),
+    )
+    tables: dict[str, dict[Any, int]] = {"filter": {}, "first": {}, "any": {}, "language": {}, "mode": {}}
+    for r in (final.select(F.explode(pairs).alias("p")).filter(F.col("p").isNotNull())
+              .groupBy(F.col("p.t").alias("t"), F.col("p.k").alias("k")).count().collect()):
+        tables[r["t"]][r["k"]] = r["count"]
+    by_filter, by_first, by_any = tables["filter"], tables["first"], tables["any"]
+    languages = dict(sorted(tables["language"].items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))[:15])
+    modes = {str(k): v for k, v in tables["mode"].items()}
 
     examples: dict[str, list[dict[str, Any]]] = {}
     k = cfg.report.examples_per_reason
