@@ -116,8 +116,11 @@ def _sustained(runs: list[dict]) -> dict | None:
         return None
     small, large = runs[0], runs[-1]
     pages = large["pages"] - small["pages"]
-    job = pages / (large["job"]["seconds"] - small["job"]["seconds"])
-    alone = pages / (large["trafilatura_alone"]["seconds"] - small["trafilatura_alone"]["seconds"])
+    job_seconds = large["job"]["seconds"] - small["job"]["seconds"]
+    alone_seconds = large["trafilatura_alone"]["seconds"] - small["trafilatura_alone"]["seconds"]
+    if pages <= 0 or job_seconds <= 0 or alone_seconds <= 0:
+        return None  # sizes too close for the difference to rise above the noise
+    job, alone = pages / job_seconds, pages / alone_seconds
     return {"job_pages_per_second": round(job, 1), "trafilatura_pages_per_second": round(alone, 1),
             "trafilatura_over_job": round(alone / job, 2)}
 
