@@ -37,7 +37,8 @@ def main() -> int:
         shutil.rmtree(out)
     started = time.perf_counter()
     conf = [str(REPO / "conf" / "local.yaml")]
-    spark = build_session(build_config(conf).spark, app_name="corpussieve-demo")
+    # small data: C2 would compile code that runs for seconds (see spark.jit)
+    spark = build_session(build_config(conf).spark, app_name="corpussieve-demo", jit_default="quick")
     cli = build_parser()
     results: dict[str, object] = {}
     try:
