@@ -5,26 +5,35 @@ from __future__ import annotations
 from corpussieve.errors import InputError
 
 
-def require_unique_ids(df, table: str, column: str = "id", sample: int = 5) -> None:
-    """Fail with the table, the column and a few offending ids when ids are null or repeated."""
+def _rows(n: int) -> str:
+    return f"{n:,} row{'' if n == 1 else 's'} {'has' if n == 1 else 'have'}"
+
+
+def require_unique_ids(df, table: str, column: str = "id", sample: int = 5) -> int:
+    """The number of rows; fails with the table, the column and a few offending ids (or, for null ids,
+    their urls) when ids are null or repeated. Valid input costs one aggregation over the id column."""
     from pyspark.sql import functions as F
 
-    col = F.col(f"`{column}`")
-    nulls = df.filter(col.isNull()).count()
-    if nulls:
+    per_id = df.groupBy(F.col(f"`{column}`").alias("__id")).count()
+    stats = per_id.agg(
+        F.sum("count").alias("rows"),
+        F.sum(F.when(F.col("__id").isNull(), F.col("count"))).alias("nulls"),
+        F.sum(F.when(F.col("__id").isNotNull() & (F.col("count") > 1), 1)).alias("repeated"),
+    ).first()
+    if stats["nulls"]:
         example = ""
         if "url" in df.columns:
-            urls = [r[0] for r in df.filter(col.isNull()).select("url").limit(sample).collect()]
-            example = f" (for example the rows with {', '.join(map(repr, urls))})"
-        raise InputError(f"{nulls:,} rows have a null id{example}", table=table, column=column,
+            urls = [r[0] for r in df.filter(F.col(f"`{column}`").isNull()).select("url").limit(sample).collect()]
+            example = f" (urls: {', '.join(map(repr, urls))})"
+        raise InputError(f"{_rows(stats['nulls'])} a null id{example}", table=table, column=column,
                          expected="a non-null id on every row")
-    repeated = df.groupBy(col.alias("__id")).count().filter(F.col("count") > 1)
-    found = repeated.orderBy("__id").limit(sample).collect()
-    if found:
-        total = repeated.count()
-        raise InputError(f"{total:,} ids appear more than once", table=table, column=column,
-                         row_ids=[r["__id"] for r in found] + ["…"] * max(0, min(total, 6) - len(found)),
+    if stats["repeated"]:
+        repeated = stats["repeated"]
+        found = per_id.filter(F.col("count") > 1).orderBy("__id").limit(sample).collect()
+        raise InputError(f"{repeated:,} id{'' if repeated == 1 else 's'} appear{'s' if repeated == 1 else ''} "
+                         "more than once", table=table, column=column, row_ids=[r["__id"] for r in found],
                          expected="unique ids (deduplicate the ids, or re-ingest with content-derived ids)")
+    return int(stats["rows"] or 0)
 
 
 def require_string_column(df, table: str, column: str) -> None:

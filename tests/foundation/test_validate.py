@@ -12,15 +12,15 @@ def test_duplicate_ids_are_named(spark):
         require_unique_ids(df, "lake/raw")
     message = str(err.value)
     assert message.startswith("table lake/raw, column 'id': 2 ids appear more than once")
-    assert "'a', 'c'" in message
+    assert "'a', 'c'" in message and err.value.row_ids == ["a", "c"]
 
 
 def test_null_ids_are_reported_with_their_urls(spark):
     df = spark.createDataFrame([(None, "https://x/1", "t"), ("b", "https://x/2", "u")],
                                "id string, url string, text string")
-    with pytest.raises(InputError, match=r"1 rows have a null id \(for example the rows with 'https://x/1'\)"):
+    with pytest.raises(InputError, match=r"1 row has a null id \(urls: 'https://x/1'\)"):
         require_unique_ids(df, "t")
-    require_unique_ids(df.filter("id is not null"), "t")
+    assert require_unique_ids(df.filter("id is not null"), "t") == 1
 
 
 def test_string_columns(spark):

@@ -28,6 +28,7 @@ from corpussieve.clean.stages import STEPS, TIMERS, batch_function, prepare_batc
 from corpussieve.errors import InputError
 from corpussieve.runlog import write_json, write_text
 from corpussieve.tables import WriteSpec
+from corpussieve.validate import require_unique_ids
 
 HELP = "extract main text, drop boilerplate lines and filter by quality (DIR/documents, DIR/rejected, report)"
 
@@ -35,7 +36,6 @@ APP_ID = "corpussieve-clean"
 #: ``spark.jit: auto`` in local mode: the work is trafilatura and the filters in Python, the JVM only moves
 #: batches, so C2's compiler threads cost more than they save (measured: 10,000 pages 46.5 s -> 37.0 s).
 LOCAL_JIT = "quick"
-DUPLICATE_ID_EXAMPLES = 5
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,7 +50,8 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _check_input(ctx, path: str):
-    """The input table, with column types and id uniqueness checked (clear errors, naming rows)."""
+    """The input table and its row count, with column types and id uniqueness checked (clear errors,
+    naming rows)."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import BinaryType, StringType
 
@@ -63,25 +64,7 @@ def _check_input(ctx, path: str):
                                       f"found {types[column].simpleString()}")
     if not isinstance(types["id"], StringType):
         df = df.withColumn("id", F.col("id").cast("string"))
-    # one aggregation answers all three: rows, null ids, repeated ids
-    per_id = df.groupBy("id").count()
-    stats = per_id.agg(F.sum("count").alias("rows"),
-                       F.sum(F.when(F.col("id").isNull(), F.col("count"))).alias("nulls"),
-                       F.sum(F.when(F.col("id").isNotNull() & (F.col("count") > 1), 1)).alias("repeated")).first()
-    if stats["nulls"]:
-        hint = ""
-        if "url" in types:
-            urls = [r["url"] for r in df.filter(F.col("id").isNull()).select("url")
-                    .limit(DUPLICATE_ID_EXAMPLES).collect()]
-            hint = f" (urls: {', '.join(repr(u) for u in urls)})"
-        raise InputError(f"{stats['nulls']} row(s) have a null id{hint}", table=path, column="id",
-                         expected="a unique, non-null id per row")
-    if stats["repeated"]:
-        dups = (per_id.filter(F.col("count") > 1).orderBy("id").limit(DUPLICATE_ID_EXAMPLES + 1).collect())
-        raise InputError(f"ids are not unique ({stats['repeated']} id(s) repeated)", table=path, column="id",
-                         row_ids=[r["id"] for r in dups],
-                         expected="a unique id per row (run dedup or ingest first)")
-    return df, int(stats["rows"] or 0)
+    return df, require_unique_ids(df, path)
 
 
 @contextlib.contextmanager

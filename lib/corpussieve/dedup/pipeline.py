@@ -24,6 +24,7 @@ from corpussieve.dedup.index import INDEX_COLUMNS, banding_id, sketch_id
 from corpussieve.dedup.keep import KeepRule, keep_ordering
 from corpussieve.dedup.lsh import BandingPlan
 from corpussieve.errors import InputError
+from corpussieve.validate import require_unique_ids
 
 log = logging.getLogger("corpussieve.dedup")
 
@@ -167,8 +168,7 @@ class DedupPipeline:
         from the ids must be distinct too (re-salted in the astronomically rare case they are not)."""
         nulls = self.counts["null_ids"]
         if nulls:
-            raise InputError(f"{nulls} row{'s' if nulls > 1 else ''} ha{'ve' if nulls > 1 else 's'} a null id",
-                             table=self.input_path, column="id", expected="a non-null, unique id on every row")
+            require_unique_ids(self.keys, self.input_path)  # raises, naming them
         while True:
             groups = (self.keys.select("id", node_id(self.salt).alias("nid")).groupBy("nid")
                       .agg(F.count(F.lit(1)).alias("n"), F.min("id").alias("lo"), F.max("id").alias("hi"))
@@ -180,12 +180,8 @@ class DedupPipeline:
                 log.warning("distinct ids share a 64-bit node id; rehashing with salt %d", self.salt + 1)
                 self.salt += 1
                 continue
-            repeated = self.keys.groupBy("id").count().filter(F.col("count") > 1)
-            first = [r["id"] for r in repeated.orderBy("id").limit(5).collect()]
-            total = repeated.count()
-            raise InputError(f"{total} id{'s' if total > 1 else ''} appear{'' if total > 1 else 's'} more than "
-                             "once", table=self.input_path, column="id", row_ids=first,
-                             expected="unique ids (deduplicate the ids first, e.g. by re-ingesting)")
+            require_unique_ids(self.keys, self.input_path)  # equal ids share a node id: raises, naming them
+            return
 
     # -- 2. the index and the exact groups -------------------------------------------------------------
     def check_index(self) -> None:

@@ -168,9 +168,7 @@ def _read_documents(ctx, path: str):
 
     df = ctx.tables.require(path, columns=["id", "text"])
     require_string_column(df, path, "text")
-    # One cheap job (the id column only) in the usual case; the detailed message costs more, when needed.
-    if df.groupBy("id").count().filter(F.col("id").isNull() | (F.col("count") > 1)).limit(1).count():
-        require_unique_ids(df, path)
+    require_unique_ids(df, path)
     source = (F.coalesce(F.col("source").cast("string"), F.lit(NO_SOURCE)) if "source" in df.columns
               else F.lit(NO_SOURCE))
     docs = df.select(F.col("id").cast("string").alias("id"), F.col("text"), source.alias("source"))
