@@ -26,20 +26,10 @@ import numpy as np
 
 from corpussieve.clean.config import GopherRepetitionConfig
 from corpussieve.clean.filters.base import DocView, QualityFilter, duplicate_items, ratio
+from corpussieve.hashing import fmix64
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX_STEPS = ((np.uint64(30), np.uint64(0xBF58476D1CE4E5B9)), (np.uint64(27), np.uint64(0x94D049BB133111EB)))
-
-
-def _mix64(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finalizer, elementwise and in place on a uint64 array (wrapping arithmetic is intended)."""
-    with np.errstate(over="ignore"):
-        for shift, multiplier in _MIX_STEPS:
-            x ^= x >> shift
-            x *= multiplier
-        x ^= x >> np.uint64(31)
-    return x
 
 
 def ngram_hashes(word_ids: np.ndarray, n: int) -> np.ndarray:
@@ -51,7 +41,8 @@ def ngram_hashes(word_ids: np.ndarray, n: int) -> np.ndarray:
     out = np.zeros(count, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(n):  # n <= 20 passes over the whole array, not a loop over n-grams
-            out += _mix64(ids[j : j + count] + np.uint64(j + 1) * _GOLDEN)
+            shifted = ids[j : j + count] + np.uint64(j + 1) * _GOLDEN
+            out += fmix64(shifted, out=shifted)
     return out
 
 
@@ -66,7 +57,8 @@ def ngram_hash_rows(word_ids: np.ndarray, largest: int) -> np.ndarray:
     mixed = np.zeros((largest, n_words + largest), dtype=np.uint64)
     with np.errstate(over="ignore"):
         offsets = np.arange(1, largest + 1, dtype=np.uint64)[:, None] * _GOLDEN
-        mixed[:, :n_words] = _mix64(word_ids.astype(np.uint64) + offsets)
+        shifted = word_ids.astype(np.uint64) + offsets
+        mixed[:, :n_words] = fmix64(shifted, out=shifted)
     rows = np.empty((largest, n_words), dtype=np.uint64)
     if largest:
         rows[0] = mixed[0, :n_words]
