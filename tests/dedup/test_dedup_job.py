@@ -158,8 +158,8 @@ def test_bad_input_fails_clearly_and_commits_nothing(dedup, spark, tables, tmp_p
         dedup(input=tmp_path / "notext", output=tmp_path / "out")
     tables.write(spark.createDataFrame([("x", "t")], "id string, text string"), str(tmp_path / "nofetch"),
                  "overwrite")
-    with pytest.raises(InputError, match="fetch_time"):  # the default keep rule needs it
-        dedup(input=tmp_path / "nofetch", output=tmp_path / "out")
+    with pytest.raises(InputError, match="column 'quality'.*column is missing"):  # the keep rule reads it
+        dedup(input=tmp_path / "nofetch", output=tmp_path / "out", sets=["dedup.keep=highest:quality"])
     assert not (tmp_path / "out" / "documents").exists()
 
 
@@ -285,3 +285,17 @@ def test_incremental_batches_against_the_index(dedup, spark, tables, tmp_path):
     # An index made with other signature settings is refused.
     with pytest.raises(InputError, match="sketch"):
         dedup(input=batch2, output=tmp_path / "out4", index=index, num_perm=64)
+
+
+def test_the_default_rule_runs_on_an_id_and_text_table(dedup, spark, tables, tmp_path):
+    """Only id and text, as the input contract says: no fetch_time, so the lowest id of a cluster is kept."""
+    text = "the same words of a page that was copied to three sites last week"
+    df = spark.createDataFrame([("c", text), ("a", text), ("b", "something else entirely, not a copy")],
+                               "id string, text string")
+    tables.write(df, str(tmp_path / "in"), "overwrite")
+    summary = dedup(input=tmp_path / "in", output=tmp_path / "out")
+    clusters = read(tables, tmp_path / "out" / "clusters")
+    assert clusters["a"]["kept"] and not clusters["c"]["kept"] and clusters["c"]["duplicate_of"] == "a"
+    assert clusters["b"]["kept"] and summary["kept"] == 2
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert "no fetch_time column" in json.dumps(report)

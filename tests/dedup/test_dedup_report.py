@@ -26,6 +26,8 @@ def test_banding_section_states_error_probabilities_at_the_threshold():
 
 def test_keep_rule_is_stated_in_words():
     assert "earliest fetch_time" in keep_rule_statement(DedupConfig(), False)
+    assert "no fetch_time column" not in keep_rule_statement(DedupConfig(), False, ["id", "text", "fetch_time"])
+    assert "no fetch_time column" in keep_rule_statement(DedupConfig(), False, ["id", "text"])
     text = keep_rule_statement(DedupConfig(keep="highest:quality"), True)
     assert "quality" in text and "already in the index" in text and "lowest id" in text
 

@@ -55,6 +55,9 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     run.log.info("banding: %s", plan.describe())
 
     batch = tables.require(input_path, ["id", "text", *rule_columns(cfg.keep_rule)])
+    if cfg.keep_rule.kind == "earliest_fetch_time" and "fetch_time" not in batch.columns:
+        run.log.warning("%s has no fetch_time column: every document ties on the keep rule, the lowest id wins",
+                        input_path)
     input_version = tables.version(input_path)
     index = tables.read(index_path) if index_path and tables.exists(index_path) else None
     index_version = tables.version(index_path) if index is not None else None
@@ -138,7 +141,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
         summary["index"] = {k: incremental[k] for k in ("index", "rows_appended", "committed",
                                                         "removed_against_index")}
     report = run.report(summary=summary, banding=banding_section(plan, cfg),
-                        keep_rule=keep_rule_statement(cfg, index_path is not None),
+                        keep_rule=keep_rule_statement(cfg, index_path is not None, batch.columns),
                         cluster_size_histogram=size_histogram(c["cluster_sizes"]),
                         cluster_sizes={str(k): v for k, v in sorted(c["cluster_sizes"].items())},
                         largest_clusters=largest, incremental=incremental)

@@ -36,9 +36,8 @@ TIME_TYPES = (T.TimestampType, T.TimestampNTZType, T.DateType)
 
 
 def rule_columns(rule: KeepRule) -> list[str]:
-    """Input columns the keep rule reads (beyond id and text)."""
-    if rule.kind == "earliest_fetch_time":
-        return ["fetch_time"]
+    """Input columns the keep rule needs (beyond id and text). Not fetch_time: the default rule must run on
+    the minimal id + text input, where every document lacks a fetch time and the lowest id wins."""
     if rule.kind == "highest":
         return [rule.column or ""]
     return []
@@ -108,7 +107,7 @@ class DedupPipeline:
         if not isinstance(schema["text"].dataType, TEXT_TYPES):
             raise InputError("expected a string column", table=self.input_path, column="text",
                              expected=f"string, found {schema['text'].dataType.simpleString()}")
-        if "fetch_time" in rule_columns(self.rule):
+        if self.rule.kind == "earliest_fetch_time" and "fetch_time" in schema.names:
             found = schema["fetch_time"].dataType
             if not isinstance(found, TIME_TYPES + TEXT_TYPES):
                 raise InputError("the keep rule earliest_fetch_time needs a timestamp", table=self.input_path,

@@ -18,12 +18,15 @@ KEEP_RULE_TEXT = {
 }
 
 
-def keep_rule_statement(config: DedupConfig, incremental: bool) -> str:
+def keep_rule_statement(config: DedupConfig, incremental: bool, input_columns: list[str] | None = None) -> str:
     rule = config.keep_rule
     text = KEEP_RULE_TEXT[rule.kind].format(column=rule.column)
     lead = "Each cluster keeps documents already in the index, and otherwise " if incremental else \
         "Each cluster keeps "
-    return f"{lead}{text}; ties go to the lowest id."
+    statement = f"{lead}{text}; ties go to the lowest id."
+    if rule.kind == "earliest_fetch_time" and input_columns is not None and "fetch_time" not in input_columns:
+        statement += " The input has no fetch_time column, so every document ties and the lowest id is kept."
+    return statement
 
 
 def banding_section(plan: BandingPlan, config: DedupConfig) -> dict[str, Any]:
