@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 
 import psutil
 
@@ -123,4 +124,27 @@ def jvm_has_class(spark, class_name: str) -> bool:
         jvm.java.lang.Class.forName(class_name, False, loader)
         return True
     except Exception:
+        return False
+
+
+def wait_for_running_tasks(spark, timeout_seconds: float = 60.0) -> bool:
+    """Wait until no task runs on any executor, as the application's status store sees it.
+
+    Before deleting files a job's tasks may still read or write: Spark kills the rest of a failed job,
+    and adaptive execution drops stages it no longer needs (an empty side of a join), asynchronously.
+    False on timeout, or when the store cannot be read; the caller goes on regardless.
+    """
+    deadline = time.monotonic() + timeout_seconds
+    try:
+        store = spark.sparkContext._jsc.sc().statusStore()
+        while True:
+            executors = store.executorList(True)
+            if sum(executors.apply(i).activeTasks() for i in range(executors.size())) == 0:
+                return True
+            if time.monotonic() > deadline:
+                log.warning("tasks still running after %.0fs; going on regardless", timeout_seconds)
+                return False
+            time.sleep(0.1)
+    except Exception as exc:  # a stopped context or another Spark build: go on at once
+        log.debug("could not read running tasks: %s", exc)
         return False

@@ -299,3 +299,12 @@ def test_the_default_rule_runs_on_an_id_and_text_table(dedup, spark, tables, tmp
     assert clusters["b"]["kept"] and summary["kept"] == 2
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert "no fetch_time column" in json.dumps(report)
+
+
+def test_an_empty_table_gives_empty_outputs(dedup, spark, tables, tmp_path):
+    tables.write(spark.createDataFrame([], "id string, text string"), str(tmp_path / "in"), "overwrite")
+    summary = dedup(input=tmp_path / "in", output=tmp_path / "out")
+    assert (summary["documents"], summary["kept"]) == (0, 0)
+    assert tables.read(str(tmp_path / "out" / "clusters")).count() == 0
+    assert tables.read(str(tmp_path / "out" / "documents")).count() == 0
+    assert not (tmp_path / "out" / "_tmp").exists()  # checkpoints removed

@@ -12,6 +12,7 @@ import logging
 import shutil
 import uuid
 
+from corpussieve.session import wait_for_running_tasks
 from corpussieve.tables.base import has_scheme, normalize_local, spark_uri
 
 log = logging.getLogger("corpussieve.dedup")
@@ -35,6 +36,7 @@ class ParquetCheckpoints:
     def cleanup(self) -> None:
         if self.count == 0:
             return
+        wait_for_running_tasks(self.spark)  # a stage adaptive execution dropped may still read a checkpoint
         if has_scheme(self.root):
             import pyarrow.fs as pafs
 

@@ -20,6 +20,7 @@ import uuid
 from typing import Any
 
 from corpussieve.config import TablesConfig
+from corpussieve.session import wait_for_running_tasks
 from corpussieve.errors import (
     ConcurrentWriteError,
     CorpusSieveError,
@@ -506,7 +507,7 @@ class DeltaRsBackend:
         except BaseException:
             # Spark kills the failed job's other tasks asynchronously: one may still open a file after a
             # cleanup that ran at once, so wait for them first.
-            _wait_for_running_tasks(self.spark)
+            wait_for_running_tasks(self.spark)
             self.delete_write_files(path, write_id)
             raise
         files.sort(key=lambda f: f["path"])
@@ -534,25 +535,6 @@ class DeltaRsBackend:
         if removed:
             log.info("removed %d uncommitted files of write %s under %s", removed, write_id, path)
         return removed
-
-
-def _wait_for_running_tasks(spark, timeout_seconds: float = 60.0) -> bool:
-    """Wait until no task runs on any executor (as the application's status store sees it); False on
-    timeout, or when the store cannot be read, after which the caller goes on regardless."""
-    deadline = time.monotonic() + timeout_seconds
-    try:
-        store = spark.sparkContext._jsc.sc().statusStore()
-        while True:
-            executors = store.executorList(True)
-            if sum(executors.apply(i).activeTasks() for i in range(executors.size())) == 0:
-                return True
-            if time.monotonic() > deadline:
-                log.warning("tasks still running %.0fs after a failed write; cleaning up anyway", timeout_seconds)
-                return False
-            time.sleep(0.1)
-    except Exception as exc:  # a stopped context or another Spark build: clean up at once, as before
-        log.debug("could not read running tasks: %s", exc)
-        return False
 
 
 def _not_found_reason(path: str) -> str:
