@@ -67,10 +67,16 @@ def extraction_scores(pages: dict[str, dict[str, str]]) -> None:
          score_extractions(trafilatura_predictions(pages, include_comments=False), truths)),
         ("trafilatura best (no comments, favor_precision)",
          score_extractions(trafilatura_predictions(pages, include_comments=False, favor_precision=True), truths)),
+        ("trafilatura best, fast (no readability/jusText)",
+         score_extractions(trafilatura_predictions(
+             pages, include_comments=False, favor_precision=True, fast=True), truths)),
     ]
     ours = ExtractionConfig()
     rows.append(("ours (all rules)", score_extractions(
         {k: extract_main_text(p["html"], ours).text for k, p in pages.items()}, truths)))
+    every = ours.model_copy(update={"compare_every_page": True})
+    rows.append(("  ours comparing with readability/jusText on every page", score_extractions(
+        {k: extract_main_text(p["html"], every).text for k, p in pages.items()}, truths)))
     for field, label in OUR_RULES.items():
         cfg = ours.model_copy(update={field: False})
         predictions = {k: extract_main_text(p["html"], cfg).text for k, p in pages.items()}

@@ -181,12 +181,28 @@ def test_recall_fallback_when_precision_finds_too_little(monkeypatch):
     calls = []
 
     def fake(tree, options):
-        calls.append(options.focus)
+        calls.append((options.focus, options.fast))
         return "short" if options.focus == "precision" else "a much longer balanced extraction " * 20
 
     monkeypatch.setattr(extract_module, "_run_trafilatura", fake)
     result = extract_main_text(PAGE_A)
-    assert calls == ["precision", "balanced"] and result.mode == "balanced_fallback"
+    # the first pass skips trafilatura's readability/jusText comparison; the fallback runs it
+    assert calls == [("precision", True), ("balanced", False)] and result.mode == "balanced_fallback"
     calls.clear()
     result = extract_main_text(PAGE_A, ExtractionConfig(recall_fallback=False))
-    assert calls == ["precision"] and result.text == "short"
+    assert calls == [("precision", True)] and result.text == "short"
+    calls.clear()
+    extract_main_text(PAGE_A, ExtractionConfig(compare_every_page=True))
+    assert calls == [("precision", False), ("balanced", False)]
+
+
+def test_a_page_with_enough_text_is_extracted_once_without_the_comparison(monkeypatch):
+    calls = []
+
+    def fake(tree, options):
+        calls.append((options.focus, options.fast))
+        return "a long enough precision extraction " * 20
+
+    monkeypatch.setattr(extract_module, "_run_trafilatura", fake)
+    result = extract_main_text(PAGE_A)
+    assert calls == [("precision", True)] and result.mode == "precision"

@@ -57,8 +57,16 @@ class ExtractionConfig(StrictModel):
     drop_boilerplate_lines: bool = Field(
         True, description="Drop extracted lines that match the built-in universal boilerplate patterns."
     )
+    compare_every_page: bool = Field(
+        False,
+        description=(
+            "Run trafilatura's comparison with readability and jusText on every page (its non-fast mode). "
+            "Off, only the recall fallback runs it, on pages whose precision pass returns too little."
+        ),
+    )
     recall_fallback: bool = Field(
-        True, description="If the precision pass returns too little, retry in trafilatura's balanced mode."
+        True,
+        description="If the precision pass returns too little, retry in trafilatura's balanced mode with its comparison.",
     )
     fallback_below_chars: int = Field(
         250, ge=0, description="The precision pass 'returns too little' below this many characters."
