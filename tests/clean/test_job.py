@@ -202,9 +202,12 @@ def test_same_output_whatever_the_partitioning(spark, tables, tmp_path):
     for r in rows[::2]:
         r["html"] = None  # a mix of html and text inputs
     source = write_input(spark, tables, tmp_path / "in", rows)
+    compression = "spark.sql.inMemoryColumnarStorage.compressed"
+    session_setting = spark.conf.get(compression)
     run_clean(spark, tables, source, tmp_path / "a")
     run_clean(spark, tables, source, tmp_path / "b",
-              sets=["clean.job.docs_per_partition=7", "clean.job.batch_rows=5"])
+              sets=["clean.job.docs_per_partition=7", "clean.job.batch_rows=5", "clean.job.compress_cache=true"])
+    assert spark.conf.get(compression) == session_setting  # the job's own setting does not leak
     for name in ("documents", "rejected"):
         a, b = read(tables, tmp_path / "a" / name), read(tables, tmp_path / "b" / name)
         assert a == b and a

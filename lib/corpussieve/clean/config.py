@@ -337,6 +337,12 @@ class CleanJobConfig(StrictModel):
         "so that every core extracts pages.",
     )
     keep_html: bool = Field(False, description="Carry the input's html column into documents and rejected.")
+    compress_cache: bool = Field(
+        False,
+        description="Compress the job's cached intermediate rows (Spark's in-memory columnar compression). "
+        "Off, the JVM skips encoding statistics over every text, and the cache takes more memory "
+        "(it spills to disk when memory is short).",
+    )
 
 
 class CleanConfig(StrictModel):

@@ -68,18 +68,29 @@ def _check_input(ctx, path: str):
 
 
 @contextlib.contextmanager
-def _arrow_batch_rows(spark, rows: int):
-    """Arrow batches of ``rows`` for this job's Python stages; the session's setting is restored."""
-    key = "spark.sql.execution.arrow.maxRecordsPerBatch"
-    before = spark.conf.get(key, None)
-    spark.conf.set(key, str(rows))
+def _job_sql_conf(spark, cfg: CleanConfig):
+    """This job's SQL settings while it runs; the session's own are restored after.
+
+    Arrow batches of ``batch_rows`` for the Python stages. Cache compression off by default: the
+    cached rows are mostly page texts, and the dictionary and run-length statistics the JVM gathers
+    over every one of them cost more CPU than the memory saved is worth (measured on 100,000
+    generated pages: JVM CPU 63.5 s -> 51.9 s, job 204.9 s -> 182.4 s).
+    """
+    settings = {
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(cfg.job.batch_rows),
+        "spark.sql.inMemoryColumnarStorage.compressed": "true" if cfg.job.compress_cache else "false",
+    }
+    before = {key: spark.conf.get(key, None) for key in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
     try:
         yield
     finally:
-        if before is None:
-            spark.conf.unset(key)
-        else:
-            spark.conf.set(key, before)
+        for key, value in before.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)
 
 
 def _spread(ctx, df, docs: int, cfg: CleanConfig):
@@ -196,7 +207,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
 
     persisted = []
     try:
-        with _arrow_batch_rows(spark, cfg.job.batch_rows):
+        with _job_sql_conf(spark, cfg):
             with run.stage("prepare", rows_in=docs_in) as st:
                 prepared = df.mapInArrow(batch_function(prepare_batch, cfg), _schema_after_prepare(df, cfg))
                 prepared = prepared.persist(StorageLevel.MEMORY_AND_DISK)
