@@ -129,6 +129,19 @@ class TestGopherRepetition:
         reasons = GopherRepetition(GopherRepetitionConfig()).check(doc(text))[1]
         assert "gopher_repetition:top_2gram" in reasons and "gopher_repetition:dup_10gram" in reasons
 
+    @pytest.mark.parametrize("repeat", ["", "the old bridge over the river", "one two three four"])
+    def test_long_ngram_rows_are_skipped_only_when_nothing_repeats(self, repeat):
+        """Without a repeated 5-gram the 6..10-gram rows are not computed; the signals must be what
+        the full computation gives (here: every row measured directly)."""
+        text = f"{GOOD}\n{repeat}. And later {repeat} again, then {repeat} once more."
+        view = doc(text)
+        signals = GopherRepetition(GopherRepetitionConfig()).measure(view)
+        rows = ngram_hash_rows(view.word_ids, 10)
+        full = duplicate_ngram_chars(sort_ngrams(rows, [5, 6, 7, 8, 9, 10]), view.word_lengths).tolist()
+        chars = len(text.strip())
+        assert [signals[f"dup_{n}gram_char_fraction"] for n in range(5, 11)] == [c / chars for c in full]
+        assert any(full) == (len(repeat.split()) >= 5)
+
     def test_ngram_helpers(self):
         ids = np.array([0, 1, 2, 0, 1, 2, 3])
         hashes = ngram_hashes(ids, 2)

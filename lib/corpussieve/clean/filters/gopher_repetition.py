@@ -67,6 +67,14 @@ def ngram_hash_rows(word_ids: np.ndarray, largest: int) -> np.ndarray:
     return rows
 
 
+def _repeats(row: np.ndarray, count: int) -> bool:
+    """Whether a value occurs twice among the first ``count`` values of a row of n-gram hashes."""
+    if count < 2:
+        return False
+    values = np.sort(row[:count])
+    return bool((values[1:] == values[:-1]).any())
+
+
 def _run_starts(rows: np.ndarray, order: np.ndarray) -> np.ndarray:
     """Along each row's sorted ``order`` (flat indices), whether a value differs from the one before."""
     ordered = rows.ravel()[order]
@@ -205,9 +213,18 @@ class GopherRepetition(QualityFilter):
         lengths = doc.word_lengths
         top_sizes = sorted(self.cfg.max_top_ngram_char_fraction)
         dup_sizes = sorted(self.cfg.max_dup_ngram_char_fraction)
-        hash_rows = ngram_hash_rows(doc.word_ids, max([*top_sizes, *dup_sizes], default=0))
+        # Two n-grams that are equal begin with equal m-grams (m <= n), so when no m-gram of the
+        # smallest duplicate size repeats, no longer one does either: most documents stop there,
+        # and the longer rows are neither hashed nor sorted.
+        needed = max([*top_sizes, *dup_sizes[:1]], default=0)
+        hash_rows = ngram_hash_rows(doc.word_ids, needed)
         top_chars = top_ngram_chars(sort_ngrams(hash_rows, top_sizes), lengths).tolist()
-        dup_chars = duplicate_ngram_chars(sort_ngrams(hash_rows, dup_sizes), lengths).tolist()
+        if dup_sizes and _repeats(hash_rows[dup_sizes[0] - 1], len(doc.word_ids) - dup_sizes[0] + 1):
+            if dup_sizes[-1] > needed:
+                hash_rows = ngram_hash_rows(doc.word_ids, dup_sizes[-1])
+            dup_chars = duplicate_ngram_chars(sort_ngrams(hash_rows, dup_sizes), lengths).tolist()
+        else:
+            dup_chars = [0] * len(dup_sizes)
         for n, chars in zip(top_sizes, top_chars):
             signals[f"top_{n}gram_char_fraction"] = ratio(chars, n_chars)
         for n, chars in zip(dup_sizes, dup_chars):
