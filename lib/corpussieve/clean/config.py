@@ -331,7 +331,7 @@ class CleanJobConfig(StrictModel):
         description="Rows per Arrow batch sent to the Python stages (HTML pages are large: keep worker memory low).",
     )
     docs_per_partition: int = Field(
-        1000,
+        2500,
         ge=1,
         description="The input is spread over at least ceil(docs / this) partitions, and at least 2 per core, "
         "so that every core extracts pages.",
