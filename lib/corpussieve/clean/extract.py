@@ -74,6 +74,16 @@ def _extractor(*, precision: bool, comments: bool, tables: bool, compare: bool =
     return _EXTRACTORS[key]
 
 
+def _first_pass(cfg: ExtractionConfig) -> Any:
+    """The options of the first (precision) pass under ``cfg``."""
+    return _extractor(
+        precision=cfg.favor_precision,
+        comments=cfg.include_comments,
+        tables=cfg.include_tables,
+        compare=cfg.compare_every_page,
+    )
+
+
 def sniff_page(html: str | bytes | None, max_page_bytes: int) -> tuple[str | None, str | None]:
     """(decoded page, None) if the page is worth parsing, else (None, reason)."""
     if html is None:
@@ -148,17 +158,8 @@ def _extract_tree(html: str, cfg: ExtractionConfig) -> Extraction:
         max_link_list_density=cfg.max_link_list_density,
         protect_main_share=cfg.protect_main_share,
     )
-    options = _extractor(
-        precision=cfg.favor_precision,
-        comments=cfg.include_comments,
-        tables=cfg.include_tables,
-        compare=cfg.compare_every_page,
-    )
-    text, mode = _run_trafilatura(tree, options), "precision" if cfg.favor_precision else "balanced"
+    text, mode = _run_trafilatura(tree, _first_pass(cfg)), "precision" if cfg.favor_precision else "balanced"
     if cfg.recall_fallback and cfg.favor_precision and len(text) < cfg.fallback_below_chars:
-        # the comparison with readability and jusText pays for itself only where the first pass
-        # found too little: on every page it costs about 40% of extraction time and, on aeb-dev,
-        # changes F1 by 0.0001
         balanced = _run_trafilatura(
             tree, _extractor(precision=False, comments=cfg.include_comments, tables=cfg.include_tables, compare=True)
         )
@@ -184,12 +185,7 @@ def extract_main_text(html: str | bytes | None, cfg: ExtractionConfig | None = N
     if page is None:
         return Extraction(None, reason)
     # the first page of a worker imports trafilatura (about a second): never on the page's clock
-    _extractor(
-        precision=cfg.favor_precision,
-        comments=cfg.include_comments,
-        tables=cfg.include_tables,
-        compare=cfg.compare_every_page,
-    )
+    _first_pass(cfg)
     try:
         with time_limit(cfg.timeout_seconds):
             return _extract_tree(page, cfg)

@@ -20,7 +20,6 @@ import uuid
 from typing import Any
 
 from corpussieve.config import TablesConfig
-from corpussieve.session import wait_for_running_tasks
 from corpussieve.errors import (
     ConcurrentWriteError,
     CorpusSieveError,
@@ -28,6 +27,7 @@ from corpussieve.errors import (
     TableNotFoundError,
     UnsupportedTableFeatureError,
 )
+from corpussieve.session import wait_for_running_tasks
 from corpussieve.tables.base import Txn, WriteResult, has_scheme, normalize_local, spark_uri
 from corpussieve.tables.schema import (
     check_append_schema,
