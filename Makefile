@@ -8,9 +8,11 @@ OUT ?= out/demo
 DEMO_DOCS ?= 2000
 BENCH_ARGS ?=
 
+# setup also fetches the delta-spark jars with Maven into .jars/ (one line and delta-rs only when it cannot).
 .PHONY: setup check-java demo test test-fast bench clean
 
 setup: $(STAMP)
+	@$(PY) scripts/fetch_delta_jars.py
 
 check-java:
 	@ver=$$(java -version 2>&1 | awk -F'"' '/version/ {print $$2}'); \

@@ -49,6 +49,12 @@ class SparkConfig(StrictModel):
         "the JVM CPU on a 2-core machine when the work is in Python; 'full' is the JVM default. 'auto': quick for "
         "clean and repetition, full for the others.",
     )
+    delta_jars: str = Field(
+        "auto",
+        description="delta-spark jars for a local session: 'auto' ($CORPUSSIEVE_DELTA_JARS, else the ones make setup "
+        "fetched into .jars/, if any), 'none', a folder, or comma-separated jar paths. With jars, the Delta SQL "
+        "extension and catalog are set too and tables.backend 'auto' picks delta-spark. Ignored under spark-submit.",
+    )
     conf: dict[str, str] = Field(
         default_factory=dict, description="Extra Spark properties, applied last (local mode) or if unset (submit)."
     )

@@ -15,6 +15,7 @@ import time
 import psutil
 
 from corpussieve.config import SparkConfig
+from corpussieve.errors import ConfigError
 
 log = logging.getLogger("corpussieve.session")
 
@@ -73,10 +74,38 @@ def local_settings(cfg: SparkConfig, jit_default: str = "full") -> dict[str, str
     if cfg.local_dir:
         settings["spark.local.dir"] = cfg.local_dir
     settings.update(cfg.conf)
+    settings.update(delta_settings(cfg))
     if (cfg.jit if cfg.jit != "auto" else jit_default) == "quick":
         extra = settings.get("spark.driver.extraJavaOptions", "")
         settings["spark.driver.extraJavaOptions"] = f"{QUICK_JIT_OPTIONS} {extra}".strip()
     return settings
+
+
+def delta_settings(cfg: SparkConfig) -> dict[str, str]:
+    """The jars, SQL extension and catalog that make a local session speak delta-spark, when the jars exist.
+
+    Properties the user set in ``spark.conf`` win (``spark.jars`` is extended, not replaced). Jars built for
+    another Spark minor line than this pyspark's stop the job with one line naming both versions.
+    """
+    import pyspark
+
+    from corpussieve import deltajars
+
+    try:
+        jars, manifest = deltajars.locate(cfg.delta_jars)
+        if jars:
+            deltajars.check_spark_line(manifest, pyspark.__version__)
+    except deltajars.DeltaJarsError as exc:
+        raise ConfigError(f"config error: spark.delta_jars: {exc}") from None
+    if not jars:
+        return {}
+    user_jars = cfg.conf.get("spark.jars", "")
+    return {
+        "spark.jars": ",".join([*jars, *([user_jars] if user_jars else [])]),
+        "spark.sql.extensions": cfg.conf.get("spark.sql.extensions", deltajars.DELTA_EXTENSION_CLASS),
+        "spark.sql.catalog.spark_catalog": cfg.conf.get("spark.sql.catalog.spark_catalog",
+                                                        deltajars.DELTA_CATALOG_CLASS),
+    }
 
 
 def build_session(cfg: SparkConfig, app_name: str | None = None, jit_default: str = "full"):

@@ -6,13 +6,12 @@ import logging
 from typing import Any
 
 from corpussieve.config import TablesConfig
+from corpussieve.deltajars import DELTA_EXTENSION_CLASS
 from corpussieve.errors import SchemaMismatchError, TableNotFoundError
 from corpussieve.tables.base import Txn, WriteResult
 from corpussieve.tables.schema import check_append_schema, check_partition_columns
 
 log = logging.getLogger("corpussieve.tables")
-
-DELTA_EXTENSION_CLASS = "io.delta.sql.DeltaSparkSessionExtension"
 
 
 class DeltaSparkPendingWrite:
