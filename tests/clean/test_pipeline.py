@@ -71,21 +71,75 @@ def test_bad_input_gets_a_reason_not_an_exception(html, text, reason):
     assert not result.kept and result.text is None and result.reasons == [reason]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "\ufffd\ufffd\ufffd garbage \ufffd bytes decoded with replacement \ufffd" * 20,
-        "Ã©tÃ© dÃ©jÃ  vu, la vie est belle et le soleil brille sur la ville. " * 20,
-        "\x00\x01\x02 control \x03 characters \x04" * 50,
-        "a" * 100_000,
-        "😀🎉" * 500,
-    ],
-)
-def test_odd_text_is_judged_without_crashing(text):
-    result = clean_document(text=text)
-    assert isinstance(result.reasons, list)
-    if result.text is not None:
-        assert "\x00" not in result.text
+REPEATED_NGRAMS = [f"gopher_repetition:top_{n}gram" for n in (2, 3, 4)] + [
+    f"gopher_repetition:dup_{n}gram" for n in range(5, 11)
+]
+REPLACEMENT = "\ufffd\ufffd\ufffd garbage \ufffd bytes decoded with replacement \ufffd" * 20
+MOJIBAKE = "Ã©tÃ© dÃ©jÃ  vu, la vie est belle et le soleil brille sur la ville. " * 20
+CONTROLS = "\x00\x01\x02 control \x03 characters \x04" * 50
+ONE_GIANT_WORD = "a" * 100_000
+EMOJI = "😀🎉" * 500
+
+# For each odd text: the text left after cleaning, the reasons (in filter order), the language, and the
+# signals that explain the verdict. Every one is a single line repeated many times, so the repetition
+# filter rejects those that still have words.
+ODD_TEXT_VERDICTS = {
+    "replacement_chars": dict(
+        # U+FFFD cannot be repaired back and is neither a control nor an invisible character: kept as is
+        text=REPLACEMENT, language="en",
+        reasons=["c4:too_few_sentences", *REPEATED_NGRAMS, "fineweb:line_punct_ratio"],
+        signals={("c4", "sentences"): 1, ("gopher_quality", "word_count"): 100,
+                 ("length", "chars"): len(REPLACEMENT), ("fineweb", "line_punct_ratio"): 0},
+    ),
+    "mojibake": dict(
+        # repaired to French before filtering: 20 sentences, French with high confidence, only repetitive
+        text=("été déjà vu, la vie est belle et le soleil brille sur la ville. " * 20).strip(), language="fr",
+        reasons=["gopher_repetition:top_4gram", *REPEATED_NGRAMS[3:]],
+        signals={("c4", "sentences"): 20, ("gopher_quality", "word_count"): 280, ("fineweb", "line_punct_ratio"): 1},
+    ),
+    "control_chars": dict(
+        # control characters are removed by repair, the spaces around them folded
+        text=("control characters " * 50).strip(), language="en",
+        reasons=["c4:too_few_sentences", "language:low_score", "gopher_quality:few_stop_words", *REPEATED_NGRAMS,
+                 "fineweb:line_punct_ratio"],
+        signals={("c4", "sentences"): 1, ("gopher_quality", "word_count"): 100,
+                 ("gopher_quality", "stop_word_count"): 0},
+    ),
+    "one_giant_word": dict(
+        # C4 drops the only line (its word is over max_word_length): nothing is left to judge
+        text="", language=None,
+        reasons=["c4:too_few_sentences", "length:too_short", "language:unknown", "gopher_quality:too_few_words",
+                 "fineweb:line_punct_ratio"],
+        signals={("c4", "lines"): 1, ("c4", "dropped_long_word_lines"): 1, ("length", "chars"): 0,
+                 ("gopher_quality", "word_count"): 0, ("language", "language_score"): 0},
+    ),
+    "emoji_only": dict(
+        # long enough, but no words and no letters: no language, too few words, no sentence
+        text=EMOJI, language=None,
+        reasons=["c4:too_few_sentences", "language:unknown", "gopher_quality:too_few_words",
+                 "fineweb:line_punct_ratio"],
+        signals={("c4", "sentences"): 0, ("length", "chars"): 1000, ("gopher_quality", "word_count"): 0,
+                 ("language", "language_score"): 0},
+    ),
+}
+ODD_TEXTS = {"replacement_chars": REPLACEMENT, "mojibake": MOJIBAKE, "control_chars": CONTROLS,
+             "one_giant_word": ONE_GIANT_WORD, "emoji_only": EMOJI}
+
+
+@pytest.mark.parametrize("case", list(ODD_TEXT_VERDICTS))
+def test_odd_text_gets_its_own_verdict(case):
+    expected = ODD_TEXT_VERDICTS[case]
+    result = clean_document(text=ODD_TEXTS[case])
+    assert result.text == expected["text"]
+    assert result.reasons == expected["reasons"] and not result.kept
+    assert result.language == expected["language"]
+    assert list(result.steps) == ["input", "markup", "repair", "boilerplate_lines", "filters"]
+    for (section, name), value in expected["signals"].items():
+        assert result.signals[section][name] == value, (section, name)
+    if "language:low_score" in expected["reasons"] or expected["language"] is None:
+        assert result.language_score < CleanConfig().filters.language.min_score
+    else:
+        assert result.language_score >= CleanConfig().filters.language.min_score
 
 
 def test_mojibake_text_is_repaired_before_filtering():

@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from corpussieve.config import Config, build_config, default_config_yaml, parse_set
 from corpussieve.errors import ConfigError
@@ -15,9 +16,57 @@ def test_defaults_file_is_in_step_with_the_code():
     assert build_config([str(REPO / "conf" / "defaults.yaml")]) == Config()
 
 
-@pytest.mark.parametrize("profile", ["local.yaml", "cluster.example.yaml"])
-def test_shipped_profiles_validate(profile):
-    build_config([str(REPO / "conf" / profile)])
+def _leaves(tree, prefix=()):
+    """(dotted key path, value) of every scalar a YAML mapping sets; Spark's ``conf`` map counts as one."""
+    for key, value in tree.items():
+        path = (*prefix, key)
+        if isinstance(value, dict) and key != "conf":
+            yield from _leaves(value, path)
+        else:
+            yield path, value
+
+
+def _resolved(config, path):
+    node = config
+    for key in path:
+        node = getattr(node, key)
+    return node
+
+
+SHIPPED_PROFILES = {
+    # profile: (values it must resolve to, a line to break in a copy, what it becomes, the key the error names)
+    "local.yaml": (
+        {("spark", "ui"): False, ("spark", "log_level"): "ERROR", ("tables", "backend"): "auto"},
+        "  log_level: ERROR\n", "  log_level: LOUD\n", "spark.log_level",
+    ),
+    "cluster.example.yaml": (
+        {("spark", "arrow_batch_rows"): 8192, ("spark", "shuffle_partitions"): 400,
+         ("spark", "conf"): {"spark.sql.adaptive.skewJoin.enabled": "true"}, ("tables", "backend"): "delta-spark",
+         ("spark", "master"): None},
+        "  shuffle_partitions: 400\n", "  shuffle_partitoins: 400\n", "spark.shuffle_partitoins: unknown key",
+    ),
+}
+
+
+@pytest.mark.parametrize("profile", list(SHIPPED_PROFILES))
+def test_shipped_profiles_validate_and_take_effect(profile, tmp_path):
+    expected, line, broken_line, error_fragment = SHIPPED_PROFILES[profile]
+    source = REPO / "conf" / profile
+    cfg = build_config([str(source)])
+    for path, value in expected.items():
+        assert _resolved(cfg, path) == value, ".".join(path)
+    # every key the profile sets is in the resolved config, and it sets nothing outside spark and tables
+    for path, value in _leaves(yaml.safe_load(source.read_text())):
+        assert _resolved(cfg, path) == value, ".".join(path)
+    assert cfg.model_dump(exclude={"spark", "tables"}) == Config().model_dump(exclude={"spark", "tables"})
+
+    text = source.read_text()
+    assert text.count(line) == 1
+    broken = tmp_path / profile
+    broken.write_text(text.replace(line, broken_line))
+    with pytest.raises(ConfigError) as err:
+        build_config([str(broken)])
+    assert error_fragment in str(err.value) and "\n" not in str(err.value)
 
 
 def test_layers_apply_in_order(tmp_path):

@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import zlib
 from argparse import Namespace
 
 import pyarrow as pa
@@ -51,20 +52,58 @@ def test_jsonl_reader_keeps_every_record_with_a_reason(tmp_path):
     assert good[3]["fetch_time"] is None and good[3]["fetch_time_unparsed"]
 
 
-def test_truncated_gzip_ends_in_one_corrupt_file_row(tmp_path):
+def _complete_lines_in_truncated_gzip(data: bytes) -> list[bytes]:
+    """The newline-terminated lines a gzip prefix holds: decompressed as far as the bytes go, last partial
+    line dropped."""
+    text = zlib.decompressobj(wbits=31).decompress(data)
+    return text.split(b"\n")[:-1]
+
+
+def test_truncated_gzip_keeps_every_complete_line_then_one_corrupt_file_row(tmp_path):
     path = tmp_path / "cut.jsonl.gz"
-    _jsonl(path, GOOD * 50)
+    records = [{"id": f"r{i:05d}", "url": f"https://x.example/{i}", "text": f"record number {i} " + "pad " * (i % 7)}
+               for i in range(2_000)]
+    _jsonl(path, records)
     data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
+    cut = data[: len(data) // 2]
+    path.write_bytes(cut)
+    complete = _complete_lines_in_truncated_gzip(cut)
+    assert 100 < len(complete) < len(records)  # the cut falls mid-file, after many whole records
+    expected_ids = [json.loads(line)["id"] for line in complete]
+    assert expected_ids == [r["id"] for r in records[: len(complete)]]
+
     rows = list(read_jsonl(str(path), IngestConfig()))
-    assert rows[-1]["reason"] == R.CORRUPT_FILE
-    assert all(r["ok"] or r["reason"] == R.CORRUPT_FILE for r in rows)
+    kept = [r for r in rows if r["ok"]]
+    rejected = [r for r in rows if not r["ok"]]
+    assert [r["id"] for r in kept] == expected_ids
+    assert [r["reason"] for r in rejected] == [R.CORRUPT_FILE]
+    assert rows[-1] is rejected[0] and rows[-1]["record_index"] == len(complete)
 
 
-def test_content_ids_are_stable_and_distinguish_fields():
-    assert R.content_id("u", "t", None) == R.content_id("u", "t", None)
+CONTENT_ID_PINNED = {  # xxh3-128 over the fields; a change here changes every derived id already stored
+    ("u", "t", None): "531526b330661f09e065e7da3b057efa",
+    ("https://x.example/b", None, "<p>beta</p>"): "a77fe39482bce5dbff534d6d7d7e258d",
+    (None, "ab", None): "f8f80579306be1b397a5b6b2d55f66d9",
+}
+
+
+def test_content_ids_are_pinned_and_distinguish_fields():
+    for fields, expected in CONTENT_ID_PINNED.items():
+        assert R.content_id(*fields) == expected
+    # the same page read twice, with its keys in another order, another fetch time, extra fields and from
+    # another file, derives the same id: only url, text and html count
+    page = {"url": "https://x.example/b", "html": "<p>beta</p>", "fetch_time": 1706781600}
+    again = {"score": 3, "fetch_time": "2025-01-01T00:00:00Z", "html": "<p>beta</p>", "url": "https://x.example/b"}
+    first = R.normalize_record(page, IngestConfig().fields, "part-0.jsonl.gz")
+    second = R.normalize_record(again, IngestConfig().fields, "part-9.jsonl.gz")
+    assert first["id_derived"] and second["id_derived"]
+    assert first["id"] == second["id"] == CONTENT_ID_PINNED[("https://x.example/b", None, "<p>beta</p>")]
+    # the same string in another field, or split differently across fields, is other content
+    assert len({R.content_id("x", None, None), R.content_id(None, "x", None), R.content_id(None, None, "x")}) == 3
     assert R.content_id("u", "t", None) != R.content_id("u", None, "t")
-    assert R.content_id(None, "ab", None) != R.content_id(None, "a", "b")
+    assert len({R.content_id(None, "ab", None), R.content_id(None, "a", "b"), R.content_id("a", "b", None)}) == 3
+    # a lone surrogate (from a lenient decoder) still gets an id instead of an exception
+    assert len(R.content_id(None, "a\ud800b", None)) == 32
 
 
 def test_body_decoding_honours_the_declared_charset():
