@@ -2,6 +2,7 @@
 
     make bench                          # all benchmarks at their default sizes
     make bench BENCH_ARGS="--only ingest --ingest-docs 10000"
+    make bench BENCH_ARGS="--only tables --tables-docs 1000000 --tables-pages 100000 --tables-rounds 3"
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ BENCHMARKS = {
     "repetition": ("bench_repetition", {"docs": 150_000}),
     "clean": ("bench_clean", {"docs": [10_000, 100_000]}),
     "dedup": ("bench_dedup", {"docs": [10_000, 100_000, 1_000_000]}),
+    "tables": ("bench_tables", {"docs": 1_000_000, "pages": 100_000}),
 }
 
 
@@ -32,6 +34,9 @@ def main() -> int:
     parser.add_argument("--repetition-docs", type=int, default=None)
     parser.add_argument("--clean-docs", type=int, nargs="+", default=None)
     parser.add_argument("--dedup-docs", type=int, nargs="+", default=None)
+    parser.add_argument("--tables-docs", type=int, default=None, help="documents of the dedup table (0: skip it)")
+    parser.add_argument("--tables-pages", type=int, default=None, help="html pages of the clean input (0: skip it)")
+    parser.add_argument("--tables-rounds", type=int, default=None, help="runs per backend, alternating their order")
     args = parser.parse_args()
     results = {"machine": machine(), "results": []}
     for name in [n.strip() for n in args.only.split(",") if n.strip()]:
@@ -40,9 +45,10 @@ def main() -> int:
         module_name, defaults = BENCHMARKS[name]
         module = importlib.import_module(module_name)
         kwargs = dict(defaults)
-        override = getattr(args, f"{name}_docs", None)
-        if override:
-            kwargs["docs"] = override
+        for key in ("docs", "pages", "rounds"):
+            override = getattr(args, f"{name}_{key}", None)
+            if override is not None:
+                kwargs[key] = override
         print(f"== {name} {kwargs}", flush=True)
         result = module.bench(**kwargs)
         print(json.dumps(result, indent=2), flush=True)

@@ -33,19 +33,14 @@ def spark():
     session.stop()
 
 
-def delta_jars_present() -> bool:
-    """Whether ``make setup`` fetched the delta-spark jars (or CORPUSSIEVE_DELTA_JARS names some)."""
-    from corpussieve import deltajars
-
-    return bool(deltajars.locate("auto")[0])
-
+from corpussieve import deltajars  # noqa: E402
 
 #: The table backends this machine can run: delta-rs always, delta-spark when the jars are here. CI has them;
 #: on a machine without Maven access the delta-spark cases skip with the reason.
 BACKENDS = [
     "delta-rs",
     pytest.param("delta-spark", marks=pytest.mark.skipif(
-        not delta_jars_present(), reason="delta-spark jars not fetched (make setup needs Maven Central)")),
+        not deltajars.available(), reason="delta-spark jars not fetched (make setup needs Maven Central)")),
 ]
 
 

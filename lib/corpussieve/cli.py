@@ -71,6 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
     hist.add_argument("--limit", type=int, default=None, help="newest N commits only")
     _common_arguments(hist)
 
+    maint = sub.add_parser("maintain", help="compact a Delta table's small files and VACUUM unused ones",
+                           description="Compact small files into files of about --target-file-mb, then VACUUM "
+                                       "files no version within --retention-hours needs. Neither flag: both.")
+    maint.add_argument("table", help="table path")
+    maint.add_argument("--compact", action="store_true", help="compact small files")
+    maint.add_argument("--vacuum", action="store_true", help="delete files no recent version references")
+    maint.add_argument("--retention-hours", type=int, default=None, metavar="H",
+                       help="keep files older versions need for H hours (default: the table's "
+                            "delta.deletedFileRetentionDuration, 168)")
+    maint.add_argument("--force-short-retention", action="store_true",
+                       help="allow a retention under the table's minimum (168 hours by default)")
+    maint.add_argument("--target-file-mb", type=float, default=None, metavar="N",
+                       help="size of compacted files in MiB (default: delta.targetFileSize, else 128)")
+    maint.add_argument("--dry-run", action="store_true", help="report what would be done, change nothing")
+    _common_arguments(maint)
+
     show = sub.add_parser("show-config", help="print the resolved configuration as YAML")
     show.add_argument("--defaults", action="store_true", help="print the commented defaults (conf/defaults.yaml)")
     _common_arguments(show)
@@ -93,6 +109,10 @@ def run_job(name: str, args: argparse.Namespace, spark=None) -> dict[str, Any]:
         ctx = JobContext(spark=spark, tables=Tables(spark, config.tables), config=config, run=run)
         log.info("%s: run %s started (table backend %s)", name, run.run_id, ctx.tables.backend_name)
         summary = module.run(ctx, args)
+        if run.recovery is not None and run.recovery.partial:
+            # The previous attempt died between two commits: say which outputs this run completed.
+            summary["completed_interrupted_run"] = {"already_committed": run.recovery.landed,
+                                                    "committed_now": run.recovery.missing}
         log.info("%s: run %s finished in %.1fs", name, run.run_id, run.elapsed())
         return summary
     finally:
@@ -122,6 +142,8 @@ def main(argv: list[str] | None = None, spark=None) -> int:
                 print(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False), end="")
         elif args.command == "history":
             _history(args, spark)
+        elif args.command == "maintain":
+            print(json.dumps(_maintain(args, spark), indent=2, default=str))
         return 0
     except CorpusSieveError as exc:
         print(f"corpussieve: error: {exc}", file=sys.stderr)
@@ -129,6 +151,25 @@ def main(argv: list[str] | None = None, spark=None) -> int:
     except KeyboardInterrupt:
         print("corpussieve: interrupted; nothing was committed by the unfinished step", file=sys.stderr)
         return 130
+
+
+def _maintain(args: argparse.Namespace, spark=None) -> dict[str, Any]:
+    from corpussieve.session import build_session
+    from corpussieve.tables import Tables
+    from corpussieve.tables.maintain import maintain
+
+    config = build_config(args.conf, args.sets)
+    owns = spark is None
+    if owns:
+        spark = build_session(config.spark, app_name="corpussieve-maintain")
+    try:
+        return maintain(Tables(spark, config.tables), args.table, compact=args.compact, vacuum=args.vacuum,
+                        retention_hours=args.retention_hours, target_file_mb=args.target_file_mb,
+                        dry_run=args.dry_run, force_short_retention=args.force_short_retention,
+                        run_id=JobRun("maintain", config).run_id)
+    finally:
+        if owns:
+            spark.stop()
 
 
 def _history(args: argparse.Namespace, spark=None) -> None:

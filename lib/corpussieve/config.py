@@ -81,7 +81,7 @@ class TablesConfig(StrictModel):
         500_000, ge=1_000, description="delta-rs backend: a Parquet data file is rolled over after this many rows."
     )
     compression: Literal["zstd", "snappy", "gzip", "none"] = Field(
-        "zstd", description="Parquet compression codec of data files written by the delta-rs backend."
+        "zstd", description="Parquet compression codec of the data files both backends write."
     )
     storage_options: dict[str, str] = Field(
         default_factory=dict, description="delta-rs storage options for object stores (credentials, endpoints)."

@@ -80,6 +80,14 @@ def locate(setting: str = "auto") -> tuple[list[str], dict]:
     return parts, {}
 
 
+def available() -> bool:
+    """Whether a local session built with the default ``spark.delta_jars: auto`` gets delta-spark."""
+    try:
+        return bool(locate("auto")[0])
+    except DeltaJarsError:
+        return False
+
+
 def check_spark_line(manifest: dict, pyspark_version: str) -> None:
     """One line naming both versions when the jars were built for another Spark minor line."""
     built_for = manifest.get("spark_version")

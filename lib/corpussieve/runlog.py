@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import logging
 import sys
@@ -68,6 +69,33 @@ class JobRun:
         self.inputs: list[dict[str, Any]] = []
         self.outputs: list[dict[str, Any]] = []
         self.log = logging.getLogger(f"corpussieve.{job}")
+        self.identity: Any = None  # corpussieve.tables.RunIdentity once the job called resume()
+        self.recovery: Any = None  # corpussieve.tables.Recovery
+
+    def resume(self, tables, key: str, outputs: list, report_path: str | None,
+               pinned: dict[str, int | None]) -> dict[str, Any] | None:
+        """Find out what an earlier attempt of this same run left behind (see ``Tables.recover``).
+
+        Returns the earlier summary when the run is complete and its report is there: nothing to do.
+        Otherwise sets ``self.identity``, whose pinned versions are the earlier attempt's when some of its
+        outputs landed (the rerun must read what it read) and ``pinned`` (the versions now) when none did.
+        """
+        from corpussieve.tables import RunIdentity
+
+        self.recovery = tables.recover(key, outputs)
+        if self.recovery.complete and report_path:
+            earlier = read_json(report_path)
+            if earlier and earlier.get("run_key") == key and "summary" in earlier:
+                self.log.info("run %s is complete already (every output holds its commit, report %s): "
+                              "nothing to do", key, report_path)
+                return {**earlier["summary"], "already_complete": True}
+        chosen = self.recovery.pinned if self.recovery.landed else pinned
+        self.identity = RunIdentity(key, {k: (None if v is None else int(v)) for k, v in chosen.items()})
+        return None
+
+    def pinned(self, path: str) -> int | None:
+        """The version of ``path`` this run reads (see ``resume``)."""
+        return self.identity.pinned.get(path) if self.identity else None
 
     @contextlib.contextmanager
     def stage(self, name: str, rows_in: int | None = None):
@@ -108,6 +136,9 @@ class JobRun:
             "stages": [s.as_dict() for s in self.stages],
             "metrics": self.metrics,
         }
+        if self.identity is not None:
+            body["run_key"] = self.identity.key
+            body["recovery"] = self.recovery.as_dict() if self.recovery else None
         body.update(sections)
         body["config"] = config
         return body
@@ -135,6 +166,31 @@ def write_text(path: str, text: str) -> None:
     with open(tmp, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.replace(tmp, path)
+
+
+def run_key(job: str, **parts: Any) -> str:
+    """A run's identity: the same job over the same inputs (and versions), outputs and config gives the same key."""
+    blob = json.dumps({"job": job, **parts}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:24]
+
+
+def read_json(path: str) -> Any:
+    """A small JSON file from a local path or a URI; None when it is missing or unreadable."""
+    from corpussieve.tables.base import has_scheme
+
+    try:
+        if has_scheme(path) and not path.startswith("file:"):
+            import pyarrow.fs as pafs
+
+            fs, inner = pafs.FileSystem.from_uri(path)
+            with fs.open_input_stream(inner) as handle:
+                return json.loads(handle.read().decode("utf-8"))
+        if path.startswith("file:"):
+            path = path[len("file://") :] if path.startswith("file://") else path[len("file:") :]
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
 
 
 def write_json(path: str, data: Any) -> None:

@@ -3,10 +3,10 @@
 
 import pytest
 
-from conftest import delta_jars_present
+from corpussieve import deltajars
 
 pytestmark = [pytest.mark.spark, pytest.mark.skipif(
-    not delta_jars_present(), reason="delta-spark jars not fetched (make setup needs Maven Central)")]
+    not deltajars.available(), reason="delta-spark jars not fetched (make setup needs Maven Central)")]
 
 
 def test_a_local_session_with_the_fetched_jars_runs_delta_spark(spark, tables):

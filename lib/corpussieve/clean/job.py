@@ -26,8 +26,8 @@ from corpussieve.clean.config import CleanConfig
 from corpussieve.clean.report import build_report, render_html
 from corpussieve.clean.stages import STEPS, TIMERS, batch_function, prepare_batch, remove_and_filter_batch
 from corpussieve.errors import InputError
-from corpussieve.runlog import write_json, write_text
-from corpussieve.tables import WriteSpec
+from corpussieve.runlog import run_key, write_json, write_text
+from corpussieve.tables import Output, WriteSpec
 from corpussieve.validate import require_unique_ids
 
 HELP = "extract main text, drop boilerplate lines and filter by quality (DIR/documents, DIR/rejected, report)"
@@ -49,13 +49,13 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {}
 
 
-def _check_input(ctx, path: str):
+def _check_input(ctx, path: str, version: int):
     """The input table and its row count, with column types and id uniqueness checked (clear errors,
     naming rows)."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import BinaryType, StringType
 
-    df = ctx.tables.require(path, columns=["id"], any_of=("html", "text"))
+    df = ctx.tables.require(path, columns=["id"], any_of=("html", "text"), version=version)
     types = {f.name: f.dataType for f in df.schema.fields}
     for column, allowed in (("text", (StringType,)), ("html", (StringType, BinaryType)), ("url", (StringType,))):
         if column in types and not isinstance(types[column], allowed):
@@ -193,14 +193,19 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     out_dir = tables.normalize(args.output)
     documents_path, rejected_path = f"{out_dir}/documents", f"{out_dir}/rejected"
     spark = ctx.spark
+    source_version = tables.version(source)
+    key = run_key("clean", input=source, input_version=source_version, output=out_dir,
+                  config=cfg.model_dump(mode="json"))
+    done = run.resume(tables, key, [Output(documents_path), Output(rejected_path)], f"{out_dir}/report.json", {})
+    if done:
+        return done
 
     with run.stage("read") as st:
-        df, docs_in = _check_input(ctx, source)
+        df, docs_in = _check_input(ctx, source, source_version)
         df, partitions = _spread(ctx, df, docs_in, cfg)
         st.rows_out = docs_in
         st.details["partitions"] = partitions
-        run.inputs = [{"table": source, "version": tables.version(source), "rows": docs_in,
-                       "columns": df.columns}]
+        run.inputs = [{"table": source, "version": source_version, "rows": docs_in, "columns": df.columns}]
     input_columns = [c for c in df.columns if cfg.job.keep_html or c != "html"]
     if "text" not in input_columns:
         input_columns.append("text")
@@ -274,10 +279,8 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
         )
         with run.stage("write") as st:
             metadata = {"job": "clean", "run_id": run.run_id, "input": source}
-            results = tables.write_all([
-                WriteSpec(documents, documents_path, "overwrite", [], None, metadata),
-                WriteSpec(rejected, rejected_path, "overwrite", [], None, metadata),
-            ])
+            results = tables.write_all([WriteSpec(documents, documents_path, metadata=metadata),
+                                        WriteSpec(rejected, rejected_path, metadata=metadata)], run.identity)
             st.rows_out = (results[0].rows or 0) + (results[1].rows or 0)
             st.details["documents_version"] = results[0].version
             st.details["rejected_version"] = results[1].version

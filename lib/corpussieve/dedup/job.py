@@ -7,8 +7,8 @@ import argparse
 import shutil
 from typing import Any
 
-from corpussieve.runlog import write_json, write_text
-from corpussieve.tables import Txn, WriteSpec
+from corpussieve.runlog import run_key, write_json, write_text
+from corpussieve.tables import Output, Txn, WriteSpec
 
 HELP = "remove exact and near-duplicate documents (MinHash LSH), optionally against an index of earlier batches"
 
@@ -54,13 +54,25 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     plan = plan_for_config(cfg)
     run.log.info("banding: %s", plan.describe())
 
-    batch = tables.require(input_path, ["id", "text", *rule_columns(cfg.keep_rule)])
+    input_version = tables.version(input_path)
+    batch = tables.require(input_path, ["id", "text", *rule_columns(cfg.keep_rule)], version=input_version)
     if cfg.keep_rule.kind == "earliest_fetch_time" and "fetch_time" not in batch.columns:
         run.log.warning("%s has no fetch_time column: every document ties on the keep rule, the lowest id wins",
                         input_path)
-    input_version = tables.version(input_path)
-    index = tables.read(index_path) if index_path and tables.exists(index_path) else None
-    index_version = tables.version(index_path) if index is not None else None
+    txn = Txn(index_txn_app_id(input_path), input_version) if index_path else None
+    outputs = [Output(f"{out}/documents"), Output(f"{out}/clusters")]
+    if index_path:
+        outputs.append(Output(index_path, "append", txn))
+    key = run_key("dedup", input=input_path, input_version=input_version, output=out, index=index_path,
+                  config=cfg.model_dump(mode="json"))
+    index_now = tables.version(index_path) if index_path and tables.exists(index_path) else None
+    done = run.resume(tables, key, outputs, f"{out}/report.json", {index_path: index_now} if index_path else {})
+    if done:
+        return done
+    # The index as this run first saw it: a rerun completing an interrupted run must not dedup the batch
+    # against the batch's own rows, appended to the index by the attempt that died.
+    index_version = run.pinned(index_path) if index_path else None
+    index = tables.read(index_path, index_version) if index_version is not None else None
     run.inputs = [{"table": input_path, "version": input_version}]
     if index_path:
         run.inputs.append({"table": index_path, "version": index_version, "role": "index"})
@@ -101,13 +113,12 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
             st.rows_in, st.rows_out = c["documents"], c["kept"]
         with run.stage("write") as st:
             metadata = {"job": "dedup", "run_id": run.run_id, "input": input_path, "input_version": input_version}
-            specs = [WriteSpec(pipe.documents_table(), f"{out}/documents", "overwrite", [], None, metadata),
-                     WriteSpec(pipe.clusters_table(), f"{out}/clusters", "overwrite", [], None, metadata)]
-            txn = None
+            specs = [WriteSpec(pipe.documents_table(), f"{out}/documents", metadata=metadata),
+                     WriteSpec(pipe.clusters_table(), f"{out}/clusters", metadata=metadata)]
             if index_path:
-                txn = Txn(index_txn_app_id(input_path), input_version)
-                specs.append(WriteSpec(pipe.index_rows(input_version), index_path, "append", [], txn, metadata))
-            results = tables.write_all(specs)
+                specs.append(WriteSpec(pipe.index_rows(input_version), index_path, "append", txn=txn,
+                                       metadata=metadata))
+            results = tables.write_all(specs, run.identity)
             st.rows_out = results[0].rows
         largest = pipe.largest_clusters(cfg.report_clusters)
     finally:

@@ -11,8 +11,8 @@ import pandas as pd
 from corpussieve.errors import InputError
 from corpussieve.ingest import records as R
 from corpussieve.ingest.files import InputFile, expand_inputs, fingerprint
-from corpussieve.runlog import write_json
-from corpussieve.tables import Txn, WriteSpec
+from corpussieve.runlog import run_key, write_json
+from corpussieve.tables import Output, Txn, WriteSpec
 
 HELP = "turn JSON Lines, Parquet or WARC files into a Delta table (bad records go to <TABLE>_rejected)"
 
@@ -202,10 +202,10 @@ def _resolve_duplicate_ids(good):
     )
 
 
-def _reject_existing_ids(ctx, good, output: str):
+def _reject_existing_ids(ctx, good, output: str, version: int):
     from pyspark.sql import functions as F
 
-    existing = ctx.tables.read(output).select(F.col("id").alias("__existing")).distinct()
+    existing = ctx.tables.read(output, version).select(F.col("id").alias("__existing")).distinct()
     marked = good.join(existing, good["id"] == existing["__existing"], "left")
     taken = F.col("__existing").isNotNull()
     return marked.select(
@@ -217,11 +217,11 @@ def _reject_existing_ids(ctx, good, output: str):
     )
 
 
-def _align_to_table(ctx, df, output: str):
+def _align_to_table(ctx, df, output: str, version: int):
     """Appends: extra columns the table has but this batch lacks are added as nulls, in table order."""
     from pyspark.sql import functions as F
 
-    table_schema = ctx.tables.read(output).schema
+    table_schema = ctx.tables.read(output, version).schema
     present = set(df.columns)
     extra_cols = [c for c in df.columns if c not in set(table_schema.fieldNames())]
     cols = [F.col(f"`{f.name}`") if f.name in present else F.lit(None).cast(f.dataType).alias(f.name)
@@ -247,15 +247,24 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     if cfg.mode == "append":
         txn = (Txn(APP_ID_PREFIX, args.batch_id) if args.batch_id is not None
                else Txn(f"{APP_ID_PREFIX}-{fingerprint(files)}", 0))
-        done_main = tables.txn_version(output, txn.app_id)
-        done_rejected = tables.txn_version(rejected_path, txn.app_id)
-        if all(v is not None and v >= txn.version for v in (done_main, done_rejected)):
-            run.log.info("this input set (txn %s v%d) is already in %s; nothing to do", txn.app_id, txn.version,
-                         output)
-            summary = {"output": output, "already_ingested": True, "txn": vars(txn),
-                       "version": tables.version(output)}
-            write_json(f"{output}_report.json", run.report(summary=summary))
-            return summary
+        # The batch is the run: the same batch id (or the same files) is one run whatever the config says.
+        key = run_key("ingest", output=output, mode="append", txn=[txn.app_id, txn.version])
+    else:
+        key = run_key("ingest", output=output, mode="overwrite", files=fingerprint(files),
+                      config=cfg.model_dump(mode="json"))
+    # The table's version before this batch: existing ids are checked against it, on the first attempt and on
+    # a rerun that completes an interrupted one (which must not see the batch's own committed rows).
+    version_now = tables.version(output) if tables.exists(output) else None
+    run.resume(tables, key, [Output(output, cfg.mode, txn), Output(rejected_path, cfg.mode, txn)], None,
+               {output: version_now})
+    if run.recovery.complete:
+        run.log.info("this input set (run %s%s) is already in %s and %s; nothing to do", key,
+                     f", txn {txn.app_id} v{txn.version}" if txn else "", output, rejected_path)
+        summary = {"output": output, "already_ingested": True, "txn": vars(txn) if txn else None,
+                   "version": tables.version(output)}
+        write_json(f"{output}_report.json", run.report(summary=summary))
+        return summary
+    base_version = run.pinned(output)
 
     with run.stage("read") as st:
         python_files = [f for f in files if f.format != "parquet"]
@@ -283,16 +292,16 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
         if python_files:
             good, extras = _expand_extras(ctx, good)
         good = _resolve_duplicate_ids(good)
-        if cfg.mode == "append" and tables.exists(output):
-            good = _reject_existing_ids(ctx, good, output)
+        if cfg.mode == "append" and base_version is not None:
+            good = _reject_existing_ids(ctx, good, output, base_version)
         good = good.persist(StorageLevel.MEMORY_AND_DISK)
         st.rows_in = counts.get(True, 0)
         st.rows_out = good.filter("ok").count()
 
     standard = ["id", "url", "text", "html", "source", "fetch_time"]
     documents = good.filter("ok").select(*standard, *[F.col(f"`{c}`") for c in extras])
-    if cfg.mode == "append" and tables.exists(output):
-        documents = _align_to_table(ctx, documents, output)
+    if cfg.mode == "append" and base_version is not None:
+        documents = _align_to_table(ctx, documents, output, base_version)
     late_rejects = good.filter(~F.col("ok")).select(*[F.col(c) for c in REJECTED_COLUMNS if c != "raw_excerpt"],
                                                     F.substring(F.coalesce("text", "html"), 1, 200)
                                                     .alias("raw_excerpt"))
@@ -301,9 +310,9 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     with run.stage("write") as st:
         metadata = {"job": "ingest", "run_id": run.run_id, "inputs": len(files)}
         results = tables.write_all([
-            WriteSpec(documents, output, cfg.mode, [], txn, metadata),
-            WriteSpec(rejected, rejected_path, cfg.mode, [], txn, metadata),
-        ])
+            WriteSpec(documents, output, cfg.mode, txn=txn, metadata=metadata),
+            WriteSpec(rejected, rejected_path, cfg.mode, txn=txn, metadata=metadata),
+        ], run.identity)
         st.rows_out = results[0].rows
         st.details["version"] = results[0].version
 

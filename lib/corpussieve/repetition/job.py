@@ -53,8 +53,8 @@ from corpussieve.repetition.plan import ResolvedPlan, TrainingPlan, load_plan, r
 from corpussieve.repetition.report import build_report, render_html
 from corpussieve.repetition.risk import SpanCluster, assess_risk, harmful_band
 from corpussieve.repetition.tokenizers import TOKENIZER_NAMES, get_tokenizer
-from corpussieve.runlog import write_json, write_text
-from corpussieve.tables import WriteSpec
+from corpussieve.runlog import run_key, write_json, write_text
+from corpussieve.tables import Output, WriteSpec
 
 HELP = "measure repeated token spans, their multiplicity and the training-risk grade (report, spans, documents)"
 #: ``spark.jit: auto`` in local mode: C1 only. Measured on 2 cores: 9.0M tokens 28.9 s -> 24.2 s, 90.1M
@@ -160,13 +160,13 @@ def _block_coverage_function(span_tokens: int, passes: dict[str, float]):
 # ---------------------------------------------------------------- stages
 
 
-def _read_documents(ctx, path: str):
+def _read_documents(ctx, path: str, version: int):
     """The input's (id, text, source) with ids checked, spread over enough partitions to use every core."""
     from pyspark.sql import functions as F
 
     from corpussieve.validate import require_string_column, require_unique_ids
 
-    df = ctx.tables.require(path, columns=["id", "text"])
+    df = ctx.tables.require(path, columns=["id", "text"], version=version)
     require_string_column(df, path, "text")
     require_unique_ids(df, path)
     source = (F.coalesce(F.col("source").cast("string"), F.lit(NO_SOURCE)) if "source" in df.columns
@@ -390,14 +390,20 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     tokenizer = get_tokenizer(cfg.tokenizer)
     input_path = tables.normalize(args.input)
     out = tables.normalize(args.output).rstrip("/")
-    run.inputs = [{"table": input_path, "version": tables.version(input_path)}]
+    input_version = tables.version(input_path)
+    key = run_key("repetition", input=input_path, input_version=input_version, output=out,
+                  config=cfg.model_dump(mode="json"), plan=plan.model_dump(mode="json") if plan else None)
+    done = run.resume(tables, key, [Output(f"{out}/documents"), Output(f"{out}/spans")], f"{out}/report.json", {})
+    if done:
+        return done
+    run.inputs = [{"table": input_path, "version": input_version}]
     cores = ctx.spark.sparkContext.defaultParallelism
 
     cached: list[Any] = []  # unpersisted however the run ends: the session may outlive the job
     broadcast = None
     try:
         with run.stage("read") as st:
-            docs, partitions = _read_documents(ctx, input_path)
+            docs, partitions = _read_documents(ctx, input_path, input_version)
             st.details["partitions"] = partitions
 
         with run.stage("tokenize") as st:
@@ -508,10 +514,8 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
                          .join(duplicates.select("id", "exact_duplicate_of"), "id", "left"))
             spans_df = ctx.spark.createDataFrame(spans, SPANS_DDL)
             metadata = {"job": "repetition", "run_id": run.run_id, "input": input_path}
-            results = tables.write_all([
-                WriteSpec(documents, f"{out}/documents", "overwrite", [], None, metadata),
-                WriteSpec(spans_df, f"{out}/spans", "overwrite", [], None, metadata),
-            ])
+            results = tables.write_all([WriteSpec(documents, f"{out}/documents", metadata=metadata),
+                                        WriteSpec(spans_df, f"{out}/spans", metadata=metadata)], run.identity)
             st.rows_out = results[0].rows
             run.outputs = [r.as_dict() for r in results]
     finally:
@@ -525,9 +529,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
         clusters_per_bucket=clusters_per_bucket, shuffle=shuffle, span_tokens=span, input_path=input_path,
         output=out,
     )
-    write_json(f"{out}/report.json", report)
-    write_text(f"{out}/report.html", render_html(report))
-    return {
+    summary = {
         "output": out, "documents_total": report["documents_total"], "tokens_total": report["tokens_total"],
         "repeated_token_fraction": round(report["repeated_token_fraction"], 6),
         "excess_token_fraction": round(report["excess_token_fraction"], 6),
@@ -535,3 +537,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
         "share_in_band": round(risk.share_in_band, 6), "seconds": round(run.elapsed(), 1),
         "report": f"{out}/report.json", "html": f"{out}/report.html",
     }
+    report["summary"] = summary
+    write_json(f"{out}/report.json", report)
+    write_text(f"{out}/report.html", render_html(report))
+    return summary

@@ -10,14 +10,32 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from corpussieve import failpoints
 from corpussieve.config import TablesConfig
+from corpussieve.deltajars import DELTA_EXTENSION_CLASS
 from corpussieve.errors import ConfigError, InputError
 from corpussieve.session import jvm_has_class
-from corpussieve.tables.base import PendingWrite, Txn, WriteMode, WriteResult, WriteSpec
+from corpussieve.tables.base import (
+    Output,
+    PendingWrite,
+    Recovery,
+    RunIdentity,
+    SkippedWrite,
+    Txn,
+    WriteMode,
+    WriteResult,
+    WriteSpec,
+)
 from corpussieve.tables.delta_rs import DeltaRsBackend
-from corpussieve.tables.delta_spark import DELTA_EXTENSION_CLASS, DeltaSparkBackend
+from corpussieve.tables.delta_spark import DeltaSparkBackend
 
-__all__ = ["Tables", "Txn", "WriteResult", "WriteSpec", "PendingWrite", "delta_spark_available"]
+__all__ = ["Tables", "Txn", "WriteResult", "WriteSpec", "PendingWrite", "Output", "Recovery", "RunIdentity",
+           "delta_spark_available"]
+
+#: How far back a rerun looks for its own commit in an append-only table's history.
+HISTORY_SCAN = 1000
+#: Commits that rewrite files without changing rows (``corpussieve maintain``).
+MAINTENANCE_OPERATIONS = {"OPTIMIZE", "VACUUM START", "VACUUM END"}
 
 log = logging.getLogger("corpussieve.tables")
 
@@ -45,11 +63,15 @@ class Tables:
             if not has_jars:
                 raise ConfigError(
                     f"config error: tables.backend=delta-spark, but {DELTA_EXTENSION_CLASS} is not on the JVM "
-                    "classpath; submit with --packages io.delta:delta-spark_2.13:4.4.1 (or --jars), or use "
-                    "tables.backend=auto"
+                    "classpath; run make setup (local sessions), submit with --packages "
+                    "io.delta:delta-spark_2.13:4.4.0 (or --jars), or use tables.backend=auto"
                 )
             return DeltaSparkBackend(self.spark, self.cfg)
-        return DeltaSparkBackend(self.spark, self.cfg) if has_jars else DeltaRsBackend(self.spark, self.cfg)
+        if not has_jars:
+            log.info("no delta-spark classes on this session's classpath: tables use delta-rs (make setup fetches "
+                     "the jars for local sessions; clusters pass --packages)")
+            return DeltaRsBackend(self.spark, self.cfg)
+        return DeltaSparkBackend(self.spark, self.cfg)
 
     @property
     def backend_name(self) -> str:
@@ -91,30 +113,85 @@ class Tables:
         """The last batch version committed under ``app_id``, or None."""
         return self.backend.txn_version(path, app_id)
 
+    # -- runs that span several tables ---------------------------------------------------------------
+    def landed(self, output: Output, key: str) -> dict[str, Any] | None:
+        """The commit metadata by which run ``key`` already landed in ``output``, or None if it has not.
+
+        An append under a Delta ``txn`` has landed when the table records that batch (its commit is then
+        looked up for the pinned versions); any other write has landed when the table's latest data commit
+        carries the run's key (a later write by anyone else means the run's output is no longer there;
+        compaction and VACUUM commits, which change files and not rows, do not count).
+        """
+        path = self.normalize(output.path)
+        if not self.exists(path):
+            return None
+        if output.txn is not None:
+            seen = self.txn_version(path, output.txn.app_id)
+            if seen is None or seen < output.txn.version:
+                return None
+            for entry in self.history(path, HISTORY_SCAN):
+                meta = entry.get("corpussieve") or {}
+                if meta.get("run_key") == key:
+                    return meta
+            return {}  # the batch is there, committed by a run that recorded no key
+        for entry in self.history(path, 50):
+            if entry.get("operation") in MAINTENANCE_OPERATIONS:
+                continue  # compaction and VACUUM change files, not rows: the run's output is still there
+            meta = entry.get("corpussieve") or {}
+            return meta if meta.get("run_key") == key else None
+        return None
+
+    def recover(self, key: str, outputs: list[Output]) -> Recovery:
+        """Which of a run's outputs already hold its commit: see ``Recovery``."""
+        landed, missing, pinned = [], [], {}
+        for output in outputs:
+            meta = self.landed(output, key)
+            if meta is None:
+                missing.append(self.normalize(output.path))
+            else:
+                landed.append(self.normalize(output.path))
+                pinned = pinned or dict(meta.get("pinned") or {})
+        recovery = Recovery(key, landed, missing, pinned)
+        if recovery.partial:
+            log.warning("run %s landed in %s but not in %s: an earlier attempt died between commits; this run "
+                        "completes it with the versions it pinned (%s)", key, ", ".join(landed), ", ".join(missing),
+                        pinned or "none")
+        return recovery
+
     def normalize(self, path: str) -> str:
         return self.backend.normalize(path)
 
-    def prepare(self, spec: WriteSpec) -> PendingWrite:
+    def prepare(self, spec: WriteSpec, run: RunIdentity | None = None) -> PendingWrite:
         if spec.mode not in ("append", "overwrite"):
             raise ConfigError(f"config error: write mode must be 'append' or 'overwrite', got {spec.mode!r}")
-        return self.backend.prepare_write(spec.df, spec.path, spec.mode, spec.partition_by, spec.txn, spec.metadata)
+        metadata = dict(spec.metadata)
+        if run is not None:
+            if self.landed(Output(spec.path, spec.mode, spec.txn), run.key) is not None:
+                path = self.normalize(spec.path)
+                return SkippedWrite(path, spec.mode, self.version(path), self.backend.name,
+                                    "this run's commit is already there")
+            metadata.update(run.commit_metadata())
+        return self.backend.prepare_write(spec.df, spec.path, spec.mode, spec.partition_by, spec.txn, metadata)
 
     def write(self, df, path: str, mode: WriteMode = "append", partition_by: list[str] | None = None,
               txn: Txn | None = None, metadata: dict[str, Any] | None = None) -> WriteResult:
         """Write ``df`` as one Delta transaction (``txn`` makes a rerun of the same batch a no-op)."""
         return self.write_all([WriteSpec(df, path, mode, list(partition_by or []), txn, dict(metadata or {}))])[0]
 
-    def write_all(self, specs: list[WriteSpec]) -> list[WriteResult]:
+    def write_all(self, specs: list[WriteSpec], run: RunIdentity | None = None) -> list[WriteResult]:
         """Stage every table's data first, then commit them one after another.
 
-        A failure while computing or staging any output commits nothing anywhere. With the delta-rs
-        backend the commits themselves are short metadata operations; delta-spark writes and commits
-        in one step per table.
+        A failure while computing or staging any output commits nothing anywhere: delta-rs stages by
+        writing the data files (the commit is a short metadata operation), delta-spark by computing each
+        output fully into the executors' storage before the first commit. Delta has no multi-table
+        transaction, so a process killed between two commits leaves some outputs committed: with ``run``,
+        every commit records the run's key and pinned versions, outputs that already hold this run's commit
+        are skipped, and the rerun of the same command commits exactly the missing ones.
         """
         staged: list[PendingWrite] = []
         try:
             for spec in specs:
-                staged.append(self.prepare(spec))
+                staged.append(self.prepare(spec, run))
         except BaseException:
             for pending in staged:
                 pending.abort()
@@ -122,9 +199,12 @@ class Tables:
         results = []
         for index, pending in enumerate(staged):
             try:
-                results.append(pending.commit())
+                result = pending.commit()
             except BaseException:
                 for later in staged[index + 1 :]:
                     later.abort()
                 raise
+            results.append(result)
+            if result.committed:
+                failpoints.after_commit(result.path)
         return results

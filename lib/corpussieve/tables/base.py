@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -62,6 +63,55 @@ class WriteSpec:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RunIdentity:
+    """What makes a rerun recognise its own commits: a key derived from the command's meaning (job, inputs
+    and their versions, outputs, config; see ``corpussieve.runlog.run_key``), and the versions of the tables
+    the run read that it also writes (an index it appends to, the table ingest checks ids against), so a
+    rerun that completes a half-written run reads them as the first attempt did."""
+
+    key: str
+    pinned: dict[str, int | None] = field(default_factory=dict)
+
+    def commit_metadata(self) -> dict[str, Any]:
+        return {"run_key": self.key, "pinned": dict(self.pinned)}
+
+
+@dataclass(frozen=True)
+class Output:
+    """One table a run writes, described before it is computed (``Tables.recover``)."""
+
+    path: str
+    mode: WriteMode = "overwrite"
+    txn: Txn | None = None
+
+
+@dataclass
+class Recovery:
+    """Which outputs of a run already carry its commit, and the versions that run pinned.
+
+    Nothing landed: a fresh run. Some landed: the previous attempt died between two commits; the rerun
+    computes with ``pinned`` and commits only ``missing``. All landed: the run is complete.
+    """
+
+    key: str
+    landed: list[str]
+    missing: list[str]
+    pinned: dict[str, int | None]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.landed) and bool(self.missing)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run_key": self.key, "landed_before": self.landed, "missing_before": self.missing,
+                "pinned": self.pinned}
+
+
 class PendingWrite(Protocol):
     """Data staged for one table, not yet visible to readers until ``commit``."""
 
@@ -70,6 +120,42 @@ class PendingWrite(Protocol):
     def commit(self) -> WriteResult: ...
 
     def abort(self) -> None: ...
+
+
+class SkippedWrite:
+    """A write that commits nothing: its batch or its run's commit is in the table already."""
+
+    def __init__(self, path: str, mode: str, version: int, backend: str, why: str) -> None:
+        self.path = path
+        self.mode = mode
+        self.version = version
+        self.backend = backend
+        self.why = why
+
+    def commit(self) -> WriteResult:
+        import logging
+
+        logging.getLogger("corpussieve.tables").info("skipped %s: %s (version %d)", self.path, self.why, self.version)
+        return WriteResult(self.path, self.mode, self.version, False, 0, 0, self.backend)
+
+    def abort(self) -> None:
+        return None
+
+
+def commit_metadata_json(metadata: dict[str, Any]) -> str:
+    """A commit's corpussieve metadata (job, run id, run key, pinned versions) as stored in userMetadata."""
+    return json.dumps(metadata, default=str, sort_keys=True)
+
+
+def parse_commit_metadata(value: Any) -> dict[str, Any] | None:
+    """The metadata dict from a commit's userMetadata, or None when the commit has none of ours."""
+    if not value:
+        return None
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
 
 
 def has_scheme(path: str) -> bool:
@@ -90,3 +176,15 @@ def normalize_local(path: str) -> str:
 def spark_uri(path: str) -> str:
     """The URI Spark should use: local paths get an explicit file:// so a cluster's default FS never applies."""
     return path if has_scheme(path) else "file://" + path
+
+
+def not_found_reason(path: str) -> str:
+    """Why there is no Delta table at ``path``, in the words both backends use."""
+    import os
+
+    if not has_scheme(path):
+        if not os.path.exists(path):
+            return "no such table (the path does not exist)"
+        if os.path.isdir(path) and not os.path.isdir(os.path.join(path, "_delta_log")):
+            return "the path exists but is not a Delta table (no _delta_log folder)"
+    return "not a Delta table"

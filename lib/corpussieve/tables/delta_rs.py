@@ -28,7 +28,17 @@ from corpussieve.errors import (
     UnsupportedTableFeatureError,
 )
 from corpussieve.session import wait_for_running_tasks
-from corpussieve.tables.base import Txn, WriteResult, has_scheme, normalize_local, spark_uri
+from corpussieve.tables.base import (
+    SkippedWrite,
+    Txn,
+    WriteResult,
+    commit_metadata_json,
+    has_scheme,
+    normalize_local,
+    not_found_reason,
+    parse_commit_metadata,
+    spark_uri,
+)
 from corpussieve.tables.schema import (
     check_append_schema,
     check_partition_columns,
@@ -271,7 +281,8 @@ class DeltaRsPendingWrite:
             for f in self.files
         ]
         delta_schema = Schema.from_json(spark_to_delta_json(self.schema))
-        custom = {"corpussieve": json.dumps(self.metadata, default=str)} if self.metadata else None
+        # commitInfo.userMetadata: where delta-spark puts its writers' metadata too, so DESCRIBE HISTORY shows it
+        custom = {"userMetadata": commit_metadata_json(self.metadata)} if self.metadata else None
         props = CommitProperties(
             custom_metadata=custom,
             max_commit_retries=self.backend.cfg.commit_retries,
@@ -306,6 +317,12 @@ class DeltaRsPendingWrite:
             self.abort()
             text = str(exc)
             if "conflict" in text.lower() or "concurrent" in text.lower():
+                if self.txn is not None and (self.backend.txn_version(self.path, self.txn.app_id) or -1) >= \
+                        self.txn.version:
+                    log.info("skipped %s: a concurrent run committed this batch first (txn %d)", self.path,
+                             self.txn.version)
+                    return WriteResult(self.path, self.mode, self.backend.version(self.path), False, 0, 0,
+                                       "delta-rs")
                 raise ConcurrentWriteError(f"table {self.path}: commit lost to a concurrent writer: {text}") from exc
             raise
         self.done = True
@@ -348,22 +365,6 @@ class _AlreadyCommitted(CorpusSieveError):
         self.version = version
 
 
-class _SkippedWrite:
-    """An idempotent rerun: the batch is in the table already, nothing is written."""
-
-    def __init__(self, path: str, mode: str, version: int) -> None:
-        self.path = path
-        self.mode = mode
-        self.version = version
-
-    def commit(self) -> WriteResult:
-        log.info("skipped %s: batch already committed (idempotent rerun)", self.path)
-        return WriteResult(self.path, self.mode, self.version, False, 0, 0, "delta-rs")
-
-    def abort(self) -> None:
-        return None
-
-
 class DeltaRsBackend:
     name = "delta-rs"
 
@@ -389,7 +390,7 @@ class DeltaRsBackend:
         path = self.normalize(path)
         opts = self.storage_options(path)
         if not DeltaTable.is_deltatable(path, storage_options=opts):
-            raise TableNotFoundError(_not_found_reason(path), table=path)
+            raise TableNotFoundError(not_found_reason(path), table=path)
         table = DeltaTable(path, storage_options=opts)
         if version is not None:
             latest = table.version()
@@ -493,7 +494,8 @@ class DeltaRsBackend:
             if txn is not None:
                 seen = table.transaction_version(txn.app_id)
                 if seen is not None and seen >= txn.version:
-                    return _SkippedWrite(path, mode, table.version())
+                    return SkippedWrite(path, mode, table.version(), self.name,
+                                        f"batch {txn.version} of {txn.app_id} is committed already")
         check_partition_columns(path, df.schema, partition_by)
         if not has_scheme(path):
             import os
@@ -535,17 +537,6 @@ class DeltaRsBackend:
         if removed:
             log.info("removed %d uncommitted files of write %s under %s", removed, write_id, path)
         return removed
-
-
-def _not_found_reason(path: str) -> str:
-    import os
-
-    if not has_scheme(path):
-        if not os.path.exists(path):
-            return "no such table (the path does not exist)"
-        if os.path.isdir(path) and not os.path.isdir(os.path.join(path, "_delta_log")):
-            return "the path exists but is not a Delta table (no _delta_log folder)"
-    return "not a Delta table"
 
 
 def _add_actions(table) -> list[tuple[str, dict[str, str | None]]]:
@@ -598,9 +589,10 @@ def _history_entry(entry: dict[str, Any]) -> dict[str, Any]:
         "operation": entry.get("operation"),
         "operationParameters": entry.get("operationParameters", {}),
     }
-    if "corpussieve" in entry:
-        try:
-            out["corpussieve"] = json.loads(entry["corpussieve"])
-        except (TypeError, ValueError):
-            out["corpussieve"] = entry["corpussieve"]
+    if "operationMetrics" in entry:
+        out["operationMetrics"] = entry["operationMetrics"]
+    # userMetadata since this version; tables written before kept it under "corpussieve"
+    meta = parse_commit_metadata(entry.get("userMetadata") or entry.get("corpussieve"))
+    if meta is not None:
+        out["corpussieve"] = meta
     return out

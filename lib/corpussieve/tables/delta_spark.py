@@ -7,31 +7,52 @@ from typing import Any
 
 from corpussieve.config import TablesConfig
 from corpussieve.deltajars import DELTA_EXTENSION_CLASS
-from corpussieve.errors import SchemaMismatchError, TableNotFoundError
-from corpussieve.tables.base import Txn, WriteResult
+from corpussieve.errors import ConcurrentWriteError, SchemaMismatchError, TableNotFoundError
+from corpussieve.tables.base import (
+    SkippedWrite,
+    Txn,
+    WriteResult,
+    commit_metadata_json,
+    has_scheme,
+    normalize_local,
+    not_found_reason,
+    parse_commit_metadata,
+)
 from corpussieve.tables.schema import check_append_schema, check_partition_columns
 
 log = logging.getLogger("corpussieve.tables")
 
 
 class DeltaSparkPendingWrite:
-    """delta-spark writes and commits in one step; staging only validates, ``commit`` writes."""
+    """An output computed in full (cached in the executors' memory and disk) but not yet in the table.
+
+    delta-spark writes and commits in one step, so staging computes the rows first: a failure while
+    computing any output of ``Tables.write_all`` then commits nothing anywhere, as with delta-rs, and the
+    commit only writes the cached rows.
+    """
 
     def __init__(self, backend: DeltaSparkBackend, df, path: str, mode: str, partition_by: list[str],
                  txn: Txn | None, metadata: dict[str, Any]) -> None:
+        from pyspark import StorageLevel
+
         self.backend = backend
-        self.df = df
         self.path = path
         self.mode = mode
         self.partition_by = partition_by
         self.txn = txn
         self.metadata = metadata
+        self.df = df.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            self.rows = self.df.count()
+        except BaseException:
+            self.df.unpersist()
+            raise
 
     def commit(self) -> WriteResult:
-        import json
-
         before = self.backend._latest_version(self.path)
-        writer = self.df.write.format("delta").mode(self.mode)
+        # the same codec as the delta-rs backend writes (tables.compression; Spark's own default is snappy)
+        writer = self.df.write.format("delta").mode(self.mode).option("compression",
+                                                                       self.backend.cfg.compression)
         if self.partition_by:
             writer = writer.partitionBy(*self.partition_by)
         if self.mode == "overwrite":
@@ -39,15 +60,34 @@ class DeltaSparkPendingWrite:
         if self.txn is not None:
             writer = writer.option("txnAppId", self.txn.app_id).option("txnVersion", str(self.txn.version))
         if self.metadata:
-            writer = writer.option("userMetadata", json.dumps(self.metadata, default=str))
-        writer.save(self.path)
-        after = self.backend._latest_version(self.path)
-        committed = after != before
-        log.info("%s %s: version %s (%s)", "committed" if committed else "skipped", self.path, after, self.mode)
-        return WriteResult(self.path, self.mode, after, committed, 0, None, "delta-spark")
+            writer = writer.option("userMetadata", commit_metadata_json(self.metadata))
+        try:
+            writer.save(self.path)
+        except Exception as exc:
+            text = str(exc)
+            if "Concurrent" not in text and "conflict" not in text.lower():
+                raise
+            seen = self.backend.txn_version(self.path, self.txn.app_id) if self.txn is not None else None
+            if seen is not None and seen >= self.txn.version:
+                version = self.backend._latest_version(self.path)
+                log.info("skipped %s: a concurrent run committed this batch first (txn %d)", self.path,
+                         self.txn.version)
+                return WriteResult(self.path, self.mode, version, False, 0, 0, "delta-spark")
+            raise ConcurrentWriteError(f"table {self.path}: commit lost to a concurrent writer: "
+                                       f"{text.splitlines()[0]}") from exc
+        finally:
+            self.abort()
+        latest = self.backend.history(self.path, 1)[0]
+        committed = latest["version"] != before
+        metrics = latest.get("operationMetrics") or {}
+        files = int(metrics.get("numFiles", 0)) if committed else 0
+        log.info("%s %s: version %s, %d files, %d rows (%s)", "committed" if committed else "skipped", self.path,
+                 latest["version"], files, self.rows if committed else 0, self.mode)
+        return WriteResult(self.path, self.mode, latest["version"], committed, files,
+                           self.rows if committed else 0, "delta-spark")
 
     def abort(self) -> None:
-        return None
+        self.df.unpersist()
 
 
 class DeltaSparkBackend:
@@ -58,6 +98,10 @@ class DeltaSparkBackend:
         self.cfg = cfg
 
     def normalize(self, path: str) -> str:
+        # Relative local paths become absolute, as delta-rs makes them, so both backends name a table alike
+        # (run keys and pinned versions are keyed by path); absolute and scheme paths are left to Spark.
+        if not has_scheme(path) and not path.startswith("/"):
+            path = normalize_local(path)
         return path.rstrip("/") or "/"
 
     def _delta_table(self, path: str):
@@ -72,7 +116,7 @@ class DeltaSparkBackend:
 
     def _require(self, path: str) -> None:
         if not self.exists(path):
-            raise TableNotFoundError("no Delta table at this path", table=path)
+            raise TableNotFoundError(not_found_reason(path), table=path)
 
     def _latest_version(self, path: str) -> int | None:
         if not self.exists(path):
@@ -97,14 +141,17 @@ class DeltaSparkBackend:
         frame = self._delta_table(path).history(limit) if limit else self._delta_table(path).history()
         out = []
         for row in frame.orderBy("version", ascending=False).collect():
-            out.append(
-                {
-                    "version": int(row["version"]),
-                    "timestamp": row["timestamp"],
-                    "operation": row["operation"],
-                    "operationParameters": dict(row["operationParameters"] or {}),
-                }
-            )
+            entry = {
+                "version": int(row["version"]),
+                "timestamp": row["timestamp"],
+                "operation": row["operation"],
+                "operationParameters": dict(row["operationParameters"] or {}),
+                "operationMetrics": dict(row["operationMetrics"] or {}),
+            }
+            meta = parse_commit_metadata(row["userMetadata"])
+            if meta is not None:
+                entry["corpussieve"] = meta
+            out.append(entry)
         return out
 
     def txn_version(self, path: str, app_id: str) -> int | None:
@@ -141,5 +188,10 @@ class DeltaSparkBackend:
                     f"table {path} is partitioned by {current_parts or 'nothing'}, the write by "
                     f"{partition_by or 'nothing'}; delete the table to change its partitioning"
                 )
+            if txn is not None:
+                seen = self.txn_version(path, txn.app_id)
+                if seen is not None and seen >= txn.version:
+                    return SkippedWrite(path, mode, self.version(path), self.name,
+                                        f"batch {txn.version} of {txn.app_id} is committed already")
         check_partition_columns(path, df.schema, partition_by)
         return DeltaSparkPendingWrite(self, df, path, mode, partition_by, txn, dict(metadata or {}))
