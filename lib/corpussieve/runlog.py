@@ -89,7 +89,8 @@ class JobRun:
                 self.log.info("run %s is complete already (every output holds its commit, report %s): "
                               "nothing to do", key, report_path)
                 return {**earlier["summary"], "already_complete": True}
-        chosen = self.recovery.pinned if self.recovery.landed else pinned
+        # versions an earlier attempt recorded win over the versions now
+        chosen = {**pinned, **self.recovery.pinned} if self.recovery.landed else pinned
         self.identity = RunIdentity(key, {k: (None if v is None else int(v)) for k, v in chosen.items()})
         return None
 

@@ -220,7 +220,7 @@ def test_cli_maintain(backend, spark, tmp_path, capsys):
     assert summary["backend"] == backend and summary["job"] == "maintain" and summary["run_id"]
     assert summary["files_before"] == 8 and summary["files_after"] == 2  # one file per partition
     assert summary["files_removed_by_vacuum"] == 8
-    assert summary["bytes_before"] > summary["bytes_after"] > 0
+    assert summary["bytes_after"] > 0  # OPTIMIZE may re-encode with the session's codec: sizes can grow
     assert summary["version_after"] > summary["version_before"] and summary["seconds"] > 0
     assert summary["compaction"]["target_file_bytes"] == 64 * 1024 * 1024
     assert _all_rows(tables, path) == before_rows

@@ -129,11 +129,17 @@ class Tables:
             seen = self.txn_version(path, output.txn.app_id)
             if seen is None or seen < output.txn.version:
                 return None
+            batch = [output.txn.app_id, output.txn.version]
+            found: dict[str, Any] = {}  # the batch is there, committed by a run that recorded nothing
             for entry in self.history(path, HISTORY_SCAN):
                 meta = entry.get("corpussieve") or {}
                 if meta.get("run_key") == key:
                     return meta
-            return {}  # the batch is there, committed by a run that recorded no key
+                if meta.get("txn") == batch and not found:
+                    # Another run (another output folder, another config) committed this batch: what it
+                    # pinned is what the batch was computed against, e.g. the index before the batch.
+                    found = meta
+            return found
         for entry in self.history(path, 50):
             if entry.get("operation") in MAINTENANCE_OPERATIONS:
                 continue  # compaction and VACUUM change files, not rows: the run's output is still there
@@ -171,6 +177,8 @@ class Tables:
                 return SkippedWrite(path, spec.mode, self.version(path), self.backend.name,
                                     "this run's commit is already there")
             metadata.update(run.commit_metadata())
+            if spec.txn is not None:
+                metadata["txn"] = [spec.txn.app_id, spec.txn.version]
         return self.backend.prepare_write(spec.df, spec.path, spec.mode, spec.partition_by, spec.txn, metadata)
 
     def write(self, df, path: str, mode: WriteMode = "append", partition_by: list[str] | None = None,

@@ -573,9 +573,9 @@ def _check_readable(table, path: str) -> None:
     if "deletionVectors" in features:
         import pyarrow as pa
 
-        actions = pa.table(table.get_add_actions(flatten=True))
-        dv_cols = [c for c in actions.column_names if c.startswith("deletionVector")]
-        if dv_cols and any(v is not None for v in actions.column(dv_cols[0]).to_pylist()):
+        # the snapshot's deletion vectors (the add actions of deltalake 1.6 no longer carry them)
+        deleted = pa.RecordBatchReader.from_stream(table.deletion_vectors()).read_all().num_rows
+        if deleted:
             raise UnsupportedTableFeatureError(
                 f"table {path} has deletion vectors on some files; the delta-rs read path would return "
                 "deleted rows. Run OPTIMIZE/REORG PURGE on it, or use the delta-spark backend."
