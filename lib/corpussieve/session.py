@@ -14,7 +14,7 @@ import time
 
 import psutil
 
-from corpussieve.config import SparkConfig
+from corpussieve.runtime_config import SparkConfig
 from corpussieve.errors import ConfigError
 
 log = logging.getLogger("corpussieve.session")

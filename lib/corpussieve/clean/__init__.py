@@ -7,22 +7,37 @@ The phases are separately callable (``prepare_text``, then the Spark line-boiler
 signals with other thresholds.
 """
 
-from corpussieve.clean.boilerplate import PATTERNS as BOILERPLATE_PATTERNS
-from corpussieve.clean.boilerplate import drop_boilerplate_lines, match_boilerplate
-from corpussieve.clean.config import CleanConfig
-from corpussieve.clean.domain import registered_domain, registered_domains
-from corpussieve.clean.extract import Extraction, extract_batch, extract_main_text
-from corpussieve.clean.filters import FilterOutcome, FilterStack, identify_language, usual_stack_config
-from corpussieve.clean.lines import hash_lines, normalize_line, normalize_lines, rejoin, split_lines
-from corpussieve.clean.markup import strip_markup
-from corpussieve.clean.pipeline import CleanResult, Prepared, clean_batch, clean_document, filter_text, prepare_text
-from corpussieve.clean.repair import repair_text
-from corpussieve.clean.rethreshold import rethreshold
+from corpussieve.lazy import lazy_exports
 
-__all__ = [
-    "BOILERPLATE_PATTERNS", "CleanConfig", "CleanResult", "Extraction", "FilterOutcome", "FilterStack", "Prepared",
-    "clean_batch", "clean_document", "drop_boilerplate_lines", "extract_batch", "extract_main_text", "filter_text",
-    "hash_lines", "identify_language", "match_boilerplate", "normalize_line", "normalize_lines", "prepare_text",
-    "registered_domain", "registered_domains", "rejoin", "repair_text", "rethreshold", "split_lines", "strip_markup",
-    "usual_stack_config",
-]  # fmt: skip
+_EXPORTS = {
+    "BOILERPLATE_PATTERNS": "corpussieve.clean.boilerplate:PATTERNS",
+    "drop_boilerplate_lines": "corpussieve.clean.boilerplate",
+    "match_boilerplate": "corpussieve.clean.boilerplate",
+    "CleanConfig": "corpussieve.clean.config",
+    "registered_domain": "corpussieve.clean.domain",
+    "registered_domains": "corpussieve.clean.domain",
+    "Extraction": "corpussieve.clean.extract",
+    "extract_batch": "corpussieve.clean.extract",
+    "extract_main_text": "corpussieve.clean.extract",
+    "FilterOutcome": "corpussieve.clean.filters",
+    "FilterStack": "corpussieve.clean.filters",
+    "identify_language": "corpussieve.clean.filters",
+    "usual_stack_config": "corpussieve.clean.filters",
+    "hash_lines": "corpussieve.clean.lines",
+    "normalize_line": "corpussieve.clean.lines",
+    "normalize_lines": "corpussieve.clean.lines",
+    "rejoin": "corpussieve.clean.lines",
+    "split_lines": "corpussieve.clean.lines",
+    "strip_markup": "corpussieve.clean.markup",
+    "CleanResult": "corpussieve.clean.pipeline",
+    "Prepared": "corpussieve.clean.pipeline",
+    "clean_batch": "corpussieve.clean.pipeline",
+    "clean_document": "corpussieve.clean.pipeline",
+    "filter_text": "corpussieve.clean.pipeline",
+    "prepare_text": "corpussieve.clean.pipeline",
+    "repair_text": "corpussieve.clean.repair",
+    "rethreshold": "corpussieve.clean.rethreshold",
+}  # fmt: skip
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -9,14 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-
-class StrictModel(BaseModel):
-    """Same contract as ``corpussieve.config.StrictModel`` (unknown keys are errors, assignments are
-    validated), defined here because ``corpussieve.config`` imports this module to build ``Config``."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+from corpussieve.configbase import StrictModel
 
 
 class ExtractionConfig(StrictModel):

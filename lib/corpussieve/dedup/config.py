@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from corpussieve.config import StrictModel
+from corpussieve.configbase import StrictModel
 from corpussieve.dedup.keep import KeepRule, parse_keep_rule
 
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from corpussieve.config import IngestConfig
+from corpussieve.ingest.config import IngestConfig
 from corpussieve.ingest import records as R
 
 EXCERPT_BYTES = 200

@@ -8,7 +8,7 @@ from typing import Any
 
 import xxhash
 
-from corpussieve.config import FieldNames
+from corpussieve.ingest.config import FieldNames
 
 STANDARD = ("id", "url", "text", "html", "source", "fetch_time")
 

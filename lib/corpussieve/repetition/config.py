@@ -43,7 +43,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from corpussieve.config import StrictModel
+from corpussieve.configbase import StrictModel
 
 
 class RiskConfig(StrictModel):

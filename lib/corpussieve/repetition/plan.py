@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
 
-from corpussieve.config import StrictModel
+from corpussieve.configbase import StrictModel, read_yaml_mapping
 from corpussieve.errors import ConfigError
 
 _WEIGHT_SLACK = 1e-9
@@ -144,9 +144,6 @@ def plan_from_mapping(data: Mapping[str, Any], where: str = "plan") -> TrainingP
 
 def load_plan(path: str | Path) -> TrainingPlan:
     """Read and validate a YAML plan file (``--plan PLAN.yaml``)."""
-    # Imported here: corpussieve.config imports this package while it is still being defined.
-    from corpussieve.config import read_yaml_mapping
-
     return plan_from_mapping(read_yaml_mapping(path, what="plan file"), where=str(path))
 
 

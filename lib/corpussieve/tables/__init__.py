@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from corpussieve import failpoints
-from corpussieve.config import TablesConfig
+from corpussieve.runtime_config import TablesConfig
 from corpussieve.deltajars import DELTA_EXTENSION_CLASS
 from corpussieve.errors import ConfigError, InputError
 from corpussieve.session import jvm_has_class

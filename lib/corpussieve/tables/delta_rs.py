@@ -19,7 +19,7 @@ import urllib.parse
 import uuid
 from typing import Any
 
-from corpussieve.config import TablesConfig
+from corpussieve.runtime_config import TablesConfig
 from corpussieve.errors import (
     ConcurrentWriteError,
     CorpusSieveError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from corpussieve.config import TablesConfig
+from corpussieve.runtime_config import TablesConfig
 from corpussieve.deltajars import DELTA_EXTENSION_CLASS
 from corpussieve.errors import ConcurrentWriteError, SchemaMismatchError, TableNotFoundError
 from corpussieve.tables.base import (
