@@ -129,3 +129,9 @@ def stages_section(stages: Sequence[dict[str, Any]]) -> str:
     chart = bar_chart(labels, seconds, title="seconds per stage", value_format=lambda v: f"{v:.1f}s")
     rows = [(s["name"], s.get("seconds"), s.get("rows_in"), s.get("rows_out")) for s in stages]
     return chart + table(["stage", "seconds", "rows in", "rows out"], rows)
+
+
+def reasons_table(rows: Sequence[dict[str, Any]], what: str = "documents") -> str:
+    """Reason counts with each reason's declared one-line description (``corpussieve.reasons.reason_rows``)."""
+    return table(["reason", what, "what it means"],
+                 [(r["reason"], r["documents"], r["description"] or "(undeclared)") for r in rows])

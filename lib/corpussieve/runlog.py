@@ -1,4 +1,13 @@
-"""Per-run bookkeeping: stage logging with row counts and elapsed time, metrics, and report.json."""
+"""Per-run bookkeeping, the one kit every job uses.
+
+* ``JobRun.stage(name)``: a timed, logged stage with rows in and out. Every job names its stages from the
+  same vocabulary: ``read`` first (the input checked and counted), its own steps, then ``write`` (every
+  output in one ``Tables.write_all``) and ``report``.
+* ``Counters``: named counts that merge, from batches, tasks or stages, into one total.
+* ``worker_totals``: one Spark aggregation summing the bookkeeping columns Python workers add to their
+  output (``__sec_<step>`` seconds, ``__n_<name>`` counts), with any other aggregates in the same pass.
+* ``JobRun.finish``: the summary's seconds, report.json and report.html, written the same way by every job.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +19,7 @@ import logging
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +59,51 @@ class StageRecord:
             out["rows_out"] = self.rows_out
         out.update(self.details)
         return out
+
+
+class Counters(dict):
+    """Named counts (int or float) that merge: ``a.merge(b)`` adds ``b``'s values into ``a``.
+
+    What a stage, a batch or a Spark task counted is a ``Counters``; partial counts from many tasks are
+    summed with ``Counters.total(parts)``. Missing names count as zero.
+    """
+
+    def add(self, name: str, value: int | float = 1) -> Counters:
+        self[name] = self.get(name, 0) + value
+        return self
+
+    def merge(self, other: Mapping[str, int | float]) -> Counters:
+        for name, value in other.items():
+            if value is not None:
+                self.add(name, value)
+        return self
+
+    @classmethod
+    def total(cls, parts: Iterable[Mapping[str, int | float]]) -> Counters:
+        merged = cls()
+        for part in parts:
+            merged.merge(part)
+        return merged
+
+
+#: prefixes of the bookkeeping columns Python workers add (summed by ``worker_totals``)
+WORKER_COLUMN_PREFIXES: tuple[str, ...] = ("__sec_", "__n_")
+
+
+def worker_totals(df, extra: Sequence[Any] = (), prefixes: Sequence[str] = WORKER_COLUMN_PREFIXES) -> dict[str, Any]:
+    """Sum every worker bookkeeping column of ``df`` in one Spark aggregation.
+
+    ``__sec_prepare`` comes back as ``sec_prepare`` (seconds summed over every worker), ``__n_lines`` as
+    ``n_lines``; ``rows`` is the row count. ``extra`` aggregate columns (aliased) ride along in the same
+    pass. Nulls count as zero.
+    """
+    from pyspark.sql import functions as F
+
+    names = [c for c in df.columns if c.startswith(tuple(prefixes))]
+    aggregates = [F.count(F.lit(1)).alias("rows"),
+                  *[F.coalesce(F.sum(F.col(f"`{c}`")), F.lit(0)).alias(c.lstrip("_")) for c in names], *extra]
+    row = df.agg(*aggregates).first()
+    return {k: v for k, v in row.asDict().items()}
 
 
 def _fmt_rows(value: int | None) -> str:
@@ -121,6 +176,19 @@ class JobRun:
 
     def elapsed(self) -> float:
         return time.perf_counter() - self._t0
+
+    def finish(self, summary: dict[str, Any], report_path: str,
+               render_html: Callable[[dict[str, Any]], str] | None = None, **sections: Any) -> dict[str, Any]:
+        """End the run: set ``summary["seconds"]``, write ``report_path`` (report.json: summary, stages,
+        metrics, ``sections``, config) and, with ``render_html``, report.html beside it; return the summary."""
+        summary["seconds"] = round(self.elapsed(), 1)
+        summary.setdefault("report", report_path)
+        report = self.report(summary=summary, **sections)
+        write_json(report_path, report)
+        if render_html is not None:
+            base = report_path[: -len(".json")] if report_path.endswith(".json") else report_path
+            write_text(f"{base}.html", render_html(report))
+        return summary
 
     def report(self, **sections: Any) -> dict[str, Any]:
         finished = dt.datetime.now(dt.timezone.utc)
