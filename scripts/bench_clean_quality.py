@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO_ROOT / "lib"))
 from corpussieve.clean.config import CleanConfig, ExtractionConfig  # noqa: E402
 from corpussieve.clean.extract import extract_main_text  # noqa: E402
 from corpussieve.clean.filters import usual_stack_config  # noqa: E402
-from corpussieve.clean.pipeline import clean_document  # noqa: E402
+from corpussieve.clean.document import clean_document  # noqa: E402
 from corpussieve.clean.reasons import JUNK_EXPECTED_FAMILIES, families_of  # noqa: E402
 from corpussieve.clean.scoring import score_extractions  # noqa: E402
 from corpussieve.sample.junk import JUNK_KINDS, make_junk_page  # noqa: E402

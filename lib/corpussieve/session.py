@@ -7,6 +7,7 @@ factory only fills in properties the submitter left unset.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -182,3 +183,19 @@ def wait_for_running_tasks(spark, timeout_seconds: float = 60.0) -> bool:
     except Exception as exc:  # a stopped context or another Spark build: go on at once
         log.debug("could not read running tasks: %s", exc)
         return False
+
+
+@contextlib.contextmanager
+def session_conf(spark, settings: dict[str, str]):
+    """Set session configuration for the duration of one operation, then put back what was there."""
+    previous = {key: spark.conf.get(key, None) for key in settings}
+    try:
+        for key, value in settings.items():
+            spark.conf.set(key, value)
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)

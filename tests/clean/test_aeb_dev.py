@@ -3,7 +3,7 @@
 from corpussieve.clean.config import CleanConfig
 from corpussieve.clean.extract import extract_main_text
 from corpussieve.clean.filters import usual_stack_config
-from corpussieve.clean.pipeline import clean_document
+from corpussieve.clean.document import clean_document
 from corpussieve.clean.scoring import score_extractions
 
 

@@ -12,6 +12,7 @@ import pytest
 from corpussieve.clean.config import CleanConfig, LineBoilerplateConfig
 from corpussieve.clean.reasons import JUNK_EXPECTED_FAMILIES, families_of
 from corpussieve.errors import InputError
+from corpussieve.reasons import describe, undeclared
 from corpussieve.sample.corpus import CorpusGenerator, CorpusSpec
 
 from .test_filters import GOOD
@@ -116,7 +117,7 @@ def test_bad_input_is_rejected_with_a_reason(mixed_run):
     rejected = mixed_run["rejected"]
     for row_id, reason in EXPECTED_BAD.items():
         assert rejected[row_id]["reject_reasons"] == [reason], row_id
-        assert rejected[row_id]["reject_reason"] == reason.split(":")[0]
+        assert rejected[row_id]["reject_reason"] == reason and rejected[row_id]["reject_detail"] is None
         assert rejected[row_id]["quality"] is None and rejected[row_id]["text"] is None
     repaired = mixed_run["documents"]["bad-mojibake"]  # broken encoding that can be repaired is kept
     assert "café council" in repaired["text"] and "Ã" not in repaired["text"]
@@ -131,8 +132,10 @@ def test_outputs_columns_and_signals(mixed_run):
     assert all(d["language"] == "en" and d["text"] and "<" not in d["text"][:50] for d in docs.values()
                if d["gen_kind"] == "article")
     filtered = [r for r in rejected.values() if r["quality"] is not None]
-    assert filtered and all(r["reject_reason"] == r["reject_reasons"][0].split(":")[0] for r in filtered)
-    assert set(next(iter(rejected.values()))) == set(doc) | {"reject_reason", "reject_reasons"}
+    assert filtered and all(r["reject_reason"] == r["reject_reasons"][0] for r in filtered)
+    assert set(next(iter(rejected.values()))) == set(doc) | {"reject_reason", "reject_reasons", "reject_detail"}
+    assert list(next(iter(rejected.values())))[-3:] == ["reject_reason", "reject_reasons", "reject_detail"]
+    assert undeclared(code for r in rejected.values() for code in r["reject_reasons"]) == []
 
 
 def test_generated_junk_is_rejected_for_the_right_reason(mixed_run):
@@ -161,8 +164,14 @@ def test_report_json_and_html(mixed_run):
     assert all(len(e["excerpt"] or "") <= 200 for items in examples.values() for e in items)
     assert set(report["boilerplate"]) >= {"site_boilerplate_lines", "corpus_boilerplate_lines", "top_lines"}
     assert set(metrics["worker_seconds"]) == {"prepare", "lines", "filters"}
+    first = {r["reason"]: r for r in report["reasons"]}
+    assert {code: r["documents"] for code, r in first.items()} == metrics["rejected_by_first_reason"]
+    assert {r["reason"]: r["documents"] for r in report["reasons_any"]} == metrics["reasons_any"]
+    assert first["extract:binary"]["description"] == describe("extract:binary")
+    assert all(r["description"] for r in report["reasons"] + report["reasons_any"])
     html = (out / "report.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and "<svg" in html and "extract:binary" in html
+    assert describe("extract:binary") in html
     assert "<script" not in html and "http://" not in html.split("</style>")[0]
 
 
@@ -219,16 +228,13 @@ def test_same_output_whatever_the_partitioning(spark, tables, tmp_path):
 
 
 def test_spark_site_lines_match_the_reference(spark, tables, tmp_path):
-    from corpussieve.clean.job import find_site_lines, line_counts
     from corpussieve.clean.sitelines import find_boilerplate
-    from corpussieve.clean.stages import batch_function, prepare_batch
+    from corpussieve.clean.stages import find_site_lines, line_counts, prepare
 
     rows = [dict(r, html=None) for r in generated(120, seed=8)]
     cfg = CleanConfig(lines=LineBoilerplateConfig(min_corpus_docs=10, min_corpus_sites=2, min_site_size=5))
     df = spark.createDataFrame(pd.DataFrame(rows), SCHEMA).repartition(3)
-    from corpussieve.clean.job import _schema_after_prepare
-
-    prepared = df.mapInArrow(batch_function(prepare_batch, cfg), _schema_after_prepare(df, cfg)).cache()
+    prepared = prepare(df, cfg).cache()
     site, corpus = find_site_lines(*line_counts(prepared), cfg)
     got_site: dict[str, set[int]] = {}
     for r in site.collect():

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from corpussieve.clean.config import CleanConfig
-from corpussieve.clean.pipeline import clean_document
+from corpussieve.clean.document import clean_document
 from corpussieve.clean.reasons import JUNK_EXPECTED_FAMILIES, families_of, in_family
 from corpussieve.sample.junk import JUNK_KINDS, make_junk_page
 

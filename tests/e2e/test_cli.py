@@ -33,7 +33,8 @@ def test_generate_ingest_history_round_trip(tmp_path):
     assert summary["documents"] == 30 and summary["version"] == 0
     assert "stage read: done" in proc.stderr and "stage write: done" in proc.stderr
     report = json.loads(Path(summary["report"]).read_text())
-    assert [s["name"] for s in report["stages"]] == ["read", "normalize", "write"]
+    assert [s["name"] for s in report["stages"]] == ["read", "normalize", "write", "report"]
+    assert Path(summary["report"]).with_suffix(".html").is_file()
     history = _cli("history", str(table), "--conf", str(REPO / "conf" / "local.yaml"))
     entries = [json.loads(line) for line in history.stdout.splitlines()]
     assert [e["version"] for e in entries] == [0] and entries[0]["corpussieve"]["job"] == "ingest"

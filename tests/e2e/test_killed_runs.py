@@ -157,4 +157,5 @@ def test_the_rerun_of_an_interrupted_ingest_records_the_bad_record(spark, inputs
     kept = DeltaTable(str(work / "t")).to_pyarrow_table().to_pydict()
     rejected = DeltaTable(str(work / "t_rejected")).to_pyarrow_table().to_pydict()
     assert sorted(kept["id"]) == ["a", "b"]
-    assert rejected["reason"] == ["bad_field_type"] and rejected["record_index"] == [2]  # c, the third line
+    assert rejected["reject_reason"] == ["ingest:bad_field_type"] and rejected["record_index"] == [2]  # c, line 3
+    assert rejected["reject_reasons"] == [["ingest:bad_field_type"]]

@@ -1,16 +1,26 @@
 """Typed configuration of the clean job: extraction, text repair, markup stripping, line boilerplate, filters.
 
-Every filter has its own sub-config with an ``enabled`` flag and its thresholds. The signals a filter
-measures do not depend on its thresholds, so a stored ``quality`` struct can be re-thresholded later
-without recomputing anything.
+Every filter has its own sub-config with an ``enabled`` flag and its thresholds, defined beside the filter
+(``corpussieve.clean.filters.<module>``); ``FiltersConfig`` is assembled from the filters registry, so a new
+filter needs no edit here. The filter configs are re-exported from this module for older imports. The
+signals a filter measures do not depend on its thresholds, so a stored ``quality`` struct can be
+re-thresholded later without recomputing anything.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
+from corpussieve.clean.filters import FiltersConfig
+from corpussieve.clean.filters.base import FilterConfig
+from corpussieve.clean.filters.c4 import C4Config
+from corpussieve.clean.filters.fineweb import FineWebQualityConfig
+from corpussieve.clean.filters.gopher_quality import GopherQualityConfig
+from corpussieve.clean.filters.gopher_repetition import GopherRepetitionConfig
+from corpussieve.clean.filters.language import LanguageConfig
+from corpussieve.clean.filters.length import LengthConfig
 from corpussieve.configbase import StrictModel
 
 
@@ -145,169 +155,6 @@ class LineBoilerplateConfig(StrictModel):
     )
 
 
-class FilterConfig(StrictModel):
-    """Common to every filter."""
-
-    enabled: bool = Field(True, description="Run this filter (its signals are measured only when enabled).")
-
-
-class GopherQualityConfig(FilterConfig):
-    """Gopher quality rules (Rae et al. 2021), with words defined as tokens holding a letter or digit."""
-
-    min_words: int = Field(50, ge=0, description="Fewer words: rejected 'too_few_words'.")
-    max_words: int = Field(100_000, ge=1, description="More words: rejected 'too_many_words'.")
-    min_mean_word_length: float = Field(3.0, ge=0, description="Shorter mean word length: 'short_words'.")
-    max_mean_word_length: float = Field(10.0, gt=0, description="Longer mean word length: 'long_words'.")
-    max_symbol_word_ratio: float = Field(
-        0.1, ge=0, description="('#' + '...' + '…') per word above this: 'symbol_ratio'."
-    )
-    max_bullet_lines_ratio: float = Field(0.9, ge=0, le=1, description="Share of lines starting with a bullet.")
-    max_ellipsis_lines_ratio: float = Field(0.3, ge=0, le=1, description="Share of lines ending with an ellipsis.")
-    min_lines_for_line_ratios: int = Field(
-        5, ge=0, description="The bullet and ellipsis line ratios are judged only on documents with this many lines "
-        "(one truncated line of three is not a pattern).",
-    )
-    min_alpha_word_ratio: float = Field(
-        0.8, ge=0, le=1, description="Share of words holding a letter; below it: 'non_alpha_words'."
-    )
-    min_stop_words: int = Field(
-        2, ge=0, description="Fewer function words of the document's language: 'few_stop_words'."
-    )
-    count_punctuation_as_words: bool = Field(
-        False,
-        description="Reproduce the common flaw: punctuation tokens count as (non-alphabetic) words. Off: fixed.",
-    )
-    stop_words: Literal["per_language", "english"] = Field(
-        "per_language",
-        description="Function words of the detected language (languages without a list skip the rule), "
-        "or always English as in Gopher.",
-    )
-    spaceless_languages: list[str] = Field(
-        default_factory=lambda: ["zh", "ja", "th", "lo", "km", "my", "bo"],
-        description="Languages written without spaces: word-length and word-count rules are not applied.",
-    )
-
-    @model_validator(mode="after")
-    def _ranges(self) -> GopherQualityConfig:
-        if self.min_words > self.max_words:
-            raise ValueError("min_words must not exceed max_words")
-        if self.min_mean_word_length > self.max_mean_word_length:
-            raise ValueError("min_mean_word_length must not exceed max_mean_word_length")
-        return self
-
-
-class GopherRepetitionConfig(FilterConfig):
-    """Gopher repetition rules: duplicate lines/paragraphs and repeated n-grams, as character fractions."""
-
-    max_dup_line_fraction: float = Field(0.3, ge=0, le=1, description="Share of lines that repeat an earlier one.")
-    max_dup_para_fraction: float = Field(
-        0.3, ge=0, le=1, description="Share of paragraphs that repeat an earlier one."
-    )
-    max_dup_line_char_fraction: float = Field(
-        0.2, ge=0, le=1, description="Share of characters in repeated lines."
-    )
-    max_dup_para_char_fraction: float = Field(
-        0.2, ge=0, le=1, description="Share of characters in repeated paragraphs."
-    )
-    max_top_ngram_char_fraction: dict[int, float] = Field(
-        default_factory=lambda: {2: 0.2, 3: 0.18, 4: 0.16},
-        description="n -> max share of characters covered by the most frequent n-gram.",
-    )
-    max_dup_ngram_char_fraction: dict[int, float] = Field(
-        default_factory=lambda: {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10},
-        description="n -> max share of characters covered by repeated n-grams.",
-    )
-
-    @model_validator(mode="after")
-    def _ngram_sizes(self) -> GopherRepetitionConfig:
-        for table in (self.max_top_ngram_char_fraction, self.max_dup_ngram_char_fraction):
-            for n, frac in table.items():
-                if not 1 <= n <= 20 or not 0 <= frac <= 1:
-                    raise ValueError(f"n-gram rule {n}: {frac} needs 1 <= n <= 20 and 0 <= fraction <= 1")
-        return self
-
-
-class C4Config(FilterConfig):
-    """C4 rules (Raffel et al. 2020): line-level removals, then document-level rejections."""
-
-    punctuation_rule: bool = Field(
-        False, description="Drop lines without terminal punctuation (the 'punctuation rule'; off in FineWeb)."
-    )
-    min_words_per_line: int = Field(
-        0, ge=0, description="Drop lines with fewer words (C4 uses 3; 0 keeps headings and short lines)."
-    )
-    max_word_length: int = Field(1000, ge=1, description="Drop lines holding a longer word.")
-    drop_javascript_lines: bool = Field(True, description="Drop lines mentioning 'javascript'.")
-    drop_policy_lines: bool = Field(True, description="Drop lines about terms of use, privacy or cookie policies.")
-    reject_lorem_ipsum: bool = Field(True, description="Reject documents holding 'lorem ipsum'.")
-    reject_curly_braces: bool = Field(True, description="Reject documents holding '{' (code, templates).")
-    max_curly_braces: int = Field(
-        0, ge=0, description="Documents with more '{' than this are rejected when reject_curly_braces is on."
-    )
-    min_sentences: int = Field(3, ge=0, description="Documents with fewer sentences are rejected.")
-
-
-class FineWebQualityConfig(FilterConfig):
-    """FineWeb quality rules (Penedo et al. 2024)."""
-
-    min_line_punct_ratio: float = Field(
-        0.12, ge=0, le=1, description="Share of lines ending in terminal punctuation; below it: 'line_punct_ratio'."
-    )
-    max_short_line_ratio: float = Field(
-        0.67, ge=0, le=1, description="Share of lines at most short_line_chars long; at or above: 'short_lines'."
-    )
-    short_line_chars: int = Field(30, ge=1, description="A line this long or shorter is short.")
-    max_dup_line_char_ratio: float = Field(
-        0.1,
-        ge=0,
-        le=1,
-        description="Share of characters in repeated lines; at or above: 'dup_line_chars'. FineWeb uses 0.01, "
-        "which rejects an article for one repeated subheading; site boilerplate is removed by its own stage.",
-    )
-    max_newline_word_ratio: float = Field(
-        0.3, ge=0, description="Line breaks per word above this: 'list_like' (a list, not prose)."
-    )
-    count_punctuation_as_words: bool = Field(
-        False, description="Reproduce the usual tokenization: punctuation tokens count as words."
-    )
-
-
-class LanguageConfig(FilterConfig):
-    """Language identification with py3langid (ships its model; normalized probabilities)."""
-
-    languages: list[str] | None = Field(
-        None, description="Accepted ISO 639-1 codes; null accepts every language that clears min_score."
-    )
-    min_score: float = Field(0.5, ge=0, le=1, description="Lowest accepted language probability.")
-    max_chars: int = Field(
-        20_000, ge=100, description="Only the first this many characters are classified (speed, same answer)."
-    )
-
-
-class LengthConfig(FilterConfig):
-    """Minimum and maximum document length in characters."""
-
-    min_chars: int = Field(200, ge=0, description="Shorter documents are rejected 'too_short'.")
-    max_chars: int = Field(1_000_000, ge=1, description="Longer documents are rejected 'too_long'.")
-
-    @model_validator(mode="after")
-    def _range(self) -> LengthConfig:
-        if self.min_chars > self.max_chars:
-            raise ValueError("min_chars must not exceed max_chars")
-        return self
-
-
-class FiltersConfig(StrictModel):
-    """The document filter stack, in the order signals are measured."""
-
-    c4: C4Config = Field(default_factory=C4Config)
-    length: LengthConfig = Field(default_factory=LengthConfig)
-    language: LanguageConfig = Field(default_factory=LanguageConfig)
-    gopher_quality: GopherQualityConfig = Field(default_factory=GopherQualityConfig)
-    gopher_repetition: GopherRepetitionConfig = Field(default_factory=GopherRepetitionConfig)
-    fineweb: FineWebQualityConfig = Field(default_factory=FineWebQualityConfig)
-
-
 class CleanReportConfig(StrictModel):
     """What report.json and report.html show."""
 
@@ -350,3 +197,10 @@ class CleanConfig(StrictModel):
     filters: FiltersConfig = Field(default_factory=FiltersConfig)
     job: CleanJobConfig = Field(default_factory=CleanJobConfig)
     report: CleanReportConfig = Field(default_factory=CleanReportConfig)
+
+
+__all__ = [
+    "C4Config", "CleanConfig", "CleanJobConfig", "CleanReportConfig", "ExtractionConfig", "FilterConfig",
+    "FiltersConfig", "FineWebQualityConfig", "GopherQualityConfig", "GopherRepetitionConfig", "LanguageConfig",
+    "LengthConfig", "LineBoilerplateConfig", "MarkupConfig", "RepairConfig",
+]  # fmt: skip

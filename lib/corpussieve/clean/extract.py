@@ -14,7 +14,7 @@ the answer, and it costs about 40% of extraction time. A page whose first pass r
 
 Every failure is a reason, never an exception: ``extract:empty_input``, ``extract:too_large``,
 ``extract:binary``, ``extract:not_html``, ``extract:too_many_nodes``, ``extract:timeout``,
-``extract:failed`` and ``extract:no_main_text``.
+``extract:failed`` and ``extract:no_main_text`` (declared in ``corpussieve.clean.reasons``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any
 from corpussieve.clean.boilerplate import drop_boilerplate_lines
 from corpussieve.clean.config import ExtractionConfig
 from corpussieve.clean.domclean import preclean_tree
+from corpussieve.clean.reasons import EXTRACT
 from corpussieve.clean.timelimit import TimeLimitExceeded, time_limit
 
 LOG = logging.getLogger(__name__)
@@ -87,25 +88,25 @@ def _first_pass(cfg: ExtractionConfig) -> Any:
 def sniff_page(html: str | bytes | None, max_page_bytes: int) -> tuple[str | None, str | None]:
     """(decoded page, None) if the page is worth parsing, else (None, reason)."""
     if html is None:
-        return None, "extract:empty_input"
+        return None, EXTRACT["empty_input"]
     if isinstance(html, (bytes, bytearray, memoryview)):
         raw = bytes(html)
         if len(raw) > max_page_bytes:
-            return None, "extract:too_large"
+            return None, EXTRACT["too_large"]
         html = raw.decode("utf-8", errors="replace")
     if not isinstance(html, str):
-        return None, "extract:empty_input"
+        return None, EXTRACT["empty_input"]
     if not html.strip():
-        return None, "extract:empty_input"
+        return None, EXTRACT["empty_input"]
     # characters <= bytes, so only a page near the cap needs encoding to be measured
     near_cap = len(html) * 4 > max_page_bytes
     if len(html) > max_page_bytes or (near_cap and len(html.encode("utf-8", "replace")) > max_page_bytes):
-        return None, "extract:too_large"
+        return None, EXTRACT["too_large"]
     head = html[:_SNIFF_CHARS]
     if len(_BINARY_CHARS.findall(head)) > _MAX_BINARY_SHARE * len(head):
-        return None, "extract:binary"
+        return None, EXTRACT["binary"]
     if not _TAG.search(head) and not _TAG.search(html[-_SNIFF_CHARS:]):
-        return None, "extract:not_html"
+        return None, EXTRACT["not_html"]
     return html, None
 
 
@@ -145,10 +146,10 @@ def _extract_tree(html: str, cfg: ExtractionConfig) -> Extraction:
 
     tree = load_html(html)
     if tree is None:
-        return Extraction(None, "extract:not_html")
+        return Extraction(None, EXTRACT["not_html"])
     nodes = int(tree.xpath("count(//*)"))  # counted by libxml2, without a Python object per element
     if nodes > cfg.max_tree_nodes:
-        return Extraction(None, "extract:too_many_nodes")
+        return Extraction(None, EXTRACT["too_many_nodes"])
     titles = page_titles(tree) if cfg.drop_title else []
     removed: Counter[str] = preclean_tree(
         tree,
@@ -174,7 +175,7 @@ def _extract_tree(html: str, cfg: ExtractionConfig) -> Extraction:
     text = "\n".join(line for line in lines if line.strip()).strip()
     counts_out = {k: v for k, v in removed.items() if v}
     if not text:
-        return Extraction(None, "extract:no_main_text", mode, counts_out)
+        return Extraction(None, EXTRACT["no_main_text"], mode, counts_out)
     return Extraction(text, None, mode, counts_out)
 
 
@@ -190,12 +191,12 @@ def extract_main_text(html: str | bytes | None, cfg: ExtractionConfig | None = N
         with time_limit(cfg.timeout_seconds):
             return _extract_tree(page, cfg)
     except TimeLimitExceeded:
-        return Extraction(None, "extract:timeout")
+        return Extraction(None, EXTRACT["timeout"])
     except RecursionError:
-        return Extraction(None, "extract:failed")
+        return Extraction(None, EXTRACT["failed"])
     except Exception as exc:  # a parser bug on one page must not fail the stage
         LOG.debug("extraction failed: %s: %s", type(exc).__name__, exc)
-        return Extraction(None, "extract:failed")
+        return Extraction(None, EXTRACT["failed"])
 
 
 def extract_batch(htmls: Sequence[str | bytes | None], cfg: ExtractionConfig | None = None) -> list[Extraction]:

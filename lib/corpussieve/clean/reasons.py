@@ -1,38 +1,87 @@
-"""Families of rejection reasons: what *kind* of problem a reason names.
+"""Every reason the clean job gives for rejecting a document, declared once, and their families.
 
-Reports group reasons by family, and the junk-set check uses the families to verify that each
-kind of junk page is rejected for the right kind of reason (a code dump for looking like code,
-not for being too short by accident).
+The filters declare their own reasons (``QualityFilter.reasons``, declared when each filter class is
+defined); importing this module imports the filters registry, so it declares every clean reason
+(``corpussieve.reasons.DECLARING_MODULES`` lists it). The steps before the filters declare theirs here,
+and emit these codes, never string literals: ``EXTRACT["timeout"] == "extract:timeout"``.
+
+Families say what *kind* of problem a reason names. Reports group reasons by family, and the junk-set
+check uses them to verify that each kind of junk page is rejected for the right kind of reason (a code
+dump for looking like code, not for being too short by accident).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from corpussieve.clean.filters import (
+    C4,
+    FILTERS,
+    FineWebQuality,
+    GopherQuality,
+    GopherRepetition,
+    LanguageFilter,
+    LengthFilter,
+)
+from corpussieve.reasons import declare, lookup
+
+#: HTML to main text (``corpussieve.clean.extract``)
+EXTRACT = declare("extract", {
+    "empty_input": "the page is empty or only whitespace",
+    "too_large": "the page is larger than clean.extraction.max_page_bytes (UTF-8 bytes)",
+    "binary": "the page looks binary: control characters or undecodable bytes in more than 5% of its start",
+    "not_html": "the page holds no HTML tag near its start or end, or the HTML parser found no document",
+    "too_many_nodes": "the parsed page has more elements than clean.extraction.max_tree_nodes",
+    "timeout": "extraction took longer than clean.extraction.timeout_seconds",
+    "failed": "the HTML parser or the extractor failed on the page (recursion or an internal error)",
+    "no_main_text": "no main text was found (after pre-cleaning, title and boilerplate lines)",
+})  # fmt: skip
+#: the input row before and after extraction or markup stripping (``corpussieve.clean.document``)
+INPUT = declare("input", {
+    "empty": "no html and no text, or only whitespace",
+    "too_large": "the text input is longer than clean.markup.max_text_chars",
+    "no_text_left": "nothing was left after repair and the universal boilerplate line patterns",
+})  # fmt: skip
+#: the prepare stage's guard: one pathological document never fails the stage
+PREPARE = declare("prepare", {
+    "error": "preparing the document raised an unexpected error (the worker logs it)",
+})  # fmt: skip
+#: the site-lines stage
+SITE_LINES = declare("site_lines", {
+    "no_text_left": "nothing was left after removing the site and corpus-wide boilerplate lines",
+})  # fmt: skip
+#: the filters stage's guard: one pathological document never fails the stage
+FILTER_STACK = declare("filters", {
+    "error": "the filter stack raised an unexpected error (the worker logs it)",
+})  # fmt: skip
+
+#: the steps whose reasons the clean job gives: the steps above, then each filter's
+STEPS: tuple[str, ...] = ("extract", "input", "prepare", "site_lines", "filters", *(f.name for f in FILTERS))
+
+_GQ, _GR, _C4, _FW = GopherQuality.codes, GopherRepetition.codes, C4.codes, FineWebQuality.codes
+
+#: families of codes (a ``{n}`` family code covers its members)
 FAMILIES: dict[str, tuple[str, ...]] = {
     # nothing worth keeping was found or left after boilerplate removal
     "no_content": (
-        "extract:no_main_text", "input:no_text_left", "input:empty", "site_lines:no_text_left",
-        "length:too_short", "gopher_quality:too_few_words", "c4:too_few_sentences",
+        EXTRACT["no_main_text"], INPUT["no_text_left"], INPUT["empty"], SITE_LINES["no_text_left"],
+        LengthFilter.codes["too_short"], _GQ["too_few_words"], _C4["too_few_sentences"],
     ),
     # text that is not prose: lists, menus, tables, labels
     "not_prose": (
-        "gopher_quality:few_stop_words", "gopher_quality:non_alpha_words", "gopher_quality:short_words",
-        "gopher_quality:long_words", "gopher_quality:bullet_lines", "fineweb:line_punct_ratio",
-        "fineweb:short_lines", "fineweb:list_like", "c4:too_few_sentences", "language:low_score",
-        "language:unknown",
+        _GQ["few_stop_words"], _GQ["non_alpha_words"], _GQ["short_words"], _GQ["long_words"], _GQ["bullet_lines"],
+        _FW["line_punct_ratio"], _FW["short_lines"], _FW["list_like"], _C4["too_few_sentences"],
+        LanguageFilter.codes["low_score"], LanguageFilter.codes["unknown"],
     ),
-    "repetition": ("gopher_repetition:", "fineweb:dup_line_chars"),
-    "placeholder": ("c4:lorem_ipsum",),
+    "repetition": (*_GR.values(), _FW["dup_line_chars"]),
+    "placeholder": (_C4["lorem_ipsum"],),
     "code": (
-        "c4:curly_braces", "gopher_quality:hash_ratio", "gopher_quality:few_stop_words",
-        "gopher_quality:non_alpha_words", "gopher_quality:long_words", "fineweb:line_punct_ratio",
-        "fineweb:short_lines", "fineweb:list_like",
+        _C4["curly_braces"], _GQ["hash_ratio"], _GQ["few_stop_words"], _GQ["non_alpha_words"], _GQ["long_words"],
+        _FW["line_punct_ratio"], _FW["short_lines"], _FW["list_like"],
     ),
     "bad_input": (
-        "extract:empty_input", "extract:too_large", "extract:binary", "extract:not_html",
-        "extract:too_many_nodes", "extract:timeout", "extract:failed", "input:empty", "input:too_large",
-        "input:bad_type", "prepare:error",
+        *(code for name, code in EXTRACT.items() if name != "no_main_text"), INPUT["empty"], INPUT["too_large"],
+        PREPARE["error"],
     ),
 }  # fmt: skip
 
@@ -51,7 +100,11 @@ JUNK_EXPECTED_FAMILIES: dict[str, tuple[str, ...]] = {
 
 def in_family(reason: str, family: str) -> bool:
     """Whether a reason ('gopher_repetition:dup_5gram') belongs to a family ('repetition')."""
-    return any(reason == r or (r.endswith(":") and reason.startswith(r)) for r in FAMILIES[family])
+    codes = FAMILIES[family]
+    if reason in codes:
+        return True
+    declared = lookup(reason)
+    return declared is not None and declared.code in codes
 
 
 def families_of(reasons: Iterable[str]) -> set[str]:

@@ -1,77 +1,24 @@
-"""The clean job's report: counts, rejections with examples, characters per step, boilerplate lines,
-time per stage; as report.json sections and as a self-contained report.html."""
+"""The clean job's report: counts, rejections with examples and what each reason means, characters per
+step, boilerplate lines, time per stage; as report.json sections and as a self-contained report.html.
+
+Pure: it works on the plain dicts ``corpussieve.clean.stages.report_inputs`` aggregates in Spark."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from corpussieve import htmlreport as H
-from corpussieve.clean.config import CleanConfig
-from corpussieve.clean.stages import STEPS, TIMERS
+from corpussieve.clean.arrowfns import STEPS, TIMERS
+from corpussieve.reasons import reason_rows
 
 
-def build_report(final, docs_in: int, top_lines: list[dict[str, Any]], lines_stats: dict[str, Any],
-                 cfg: CleanConfig) -> dict[str, Any]:
-    """Aggregate the persisted per-document frame into report sections (one pass, plus small queries)."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    kept_flag = F.size("__reasons") == 0
-    aggregates = [F.count("*").alias("rows"), F.sum(kept_flag.cast("long")).alias("kept"),
-                  F.sum("__lines_site").alias("lines_site"), F.sum("__lines_corpus").alias("lines_corpus"),
-                  F.sum(((F.col("__lines_site") + F.col("__lines_corpus")) > 0).cast("long")).alias("docs_lines")]
-    for step in STEPS:
-        column = F.col(f"__chars_{step}")
-        aggregates += [F.sum(column).alias(f"chars_{step}"), F.count(column).alias(f"docs_{step}"),
-                       F.sum(F.when(kept_flag, column)).alias(f"kept_chars_{step}")]
-    for timer in TIMERS:
-        aggregates.append(F.sum(f"__sec_{timer}").alias(f"sec_{timer}"))
-    totals = final.agg(*aggregates).first().asDict()
-
-    rejected = final.filter(~kept_flag)
-    first_reason = F.element_at("__reasons", 1)
-    # every count table of the report from one scan: (table, key) pairs per document, then one group-by
-    def keyed(table: str, key, when) -> Any:
-        return F.when(when, F.struct(F.lit(table).alias("t"), key.cast("string").alias("k")))
-
-    pairs = F.concat(
-        F.array(
-            keyed("filter", F.split(first_reason, ":").getItem(0), ~kept_flag),
-            keyed("first", first_reason, ~kept_flag),
-            keyed("language", F.col("language"), kept_flag),
-            keyed("mode", F.col("__mode"), F.col("__mode").isNotNull()),
-        ),
-        F.transform("__reasons", lambda r: F.struct(F.lit("any").alias("t"), r.alias("k"))),
-    )
-    tables: dict[str, dict[Any, int]] = {"filter": {}, "first": {}, "any": {}, "language": {}, "mode": {}}
-    for r in (final.select(F.explode(pairs).alias("p")).filter(F.col("p").isNotNull())
-              .groupBy(F.col("p.t").alias("t"), F.col("p.k").alias("k")).count().collect()):
-        tables[r["t"]][r["k"]] = r["count"]
-    by_filter, by_first, by_any = tables["filter"], tables["first"], tables["any"]
-    languages = dict(sorted(tables["language"].items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))[:15])
-    modes = {str(k): v for k, v in tables["mode"].items()}
-
-    examples: dict[str, list[dict[str, Any]]] = {}
-    k = cfg.report.examples_per_reason
-    if k > 0 and by_first:
-        chars = cfg.report.example_chars
-        url = F.col("url") if "url" in final.columns else F.lit(None).cast("string")
-        window = Window.partitionBy("__first").orderBy("id")
-        rows = (rejected.select("id", url.alias("url"), first_reason.alias("__first"), "__reasons",
-                                F.substring(F.coalesce("text", "__excerpt"), 1, chars).alias("excerpt"))
-                .withColumn("__n", F.row_number().over(window)).filter(F.col("__n") <= k)
-                .orderBy("__first", "id").collect())
-        for r in rows:
-            examples.setdefault(r["__first"], []).append(
-                {"id": r["id"], "url": r["url"], "reasons": list(r["__reasons"]), "excerpt": r["excerpt"]})
-
-    if top_lines:
-        samples = {r["hash"]: r["line"] for r in final.filter(F.col("__sample_lines").isNotNull())
-                   .select("id", F.explode("__sample_lines").alias("s"))
-                   .groupBy(F.col("s.hash").alias("hash")).agg(F.min_by("s.line", "id").alias("line")).collect()}
-        for line in top_lines:
-            line["line"] = samples.get(line["hash"])
-
+def report_sections(docs_in: int, found: dict[str, Any], lines_stats: dict[str, Any]) -> dict[str, Any]:
+    """The report's metrics and sections from what ``stages.report_inputs`` counted (plain dicts):
+    ``{"metrics": {...}, "sections": {steps, rejection_examples, boilerplate, reasons, reasons_any}}``."""
+    totals, counts = found["totals"], found["counts"]
+    by_filter, by_first, by_any = counts["filter"], counts["first"], counts["any"]
+    languages = dict(sorted(counts["language"].items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))[:15])
+    modes = {str(k): v for k, v in counts["mode"].items()}
     kept = int(totals["kept"] or 0)
     lines_removed = int((totals["lines_site"] or 0) + (totals["lines_corpus"] or 0))
     steps = [{"step": step, "docs": int(totals[f"docs_{step}"] or 0), "chars": int(totals[f"chars_{step}"] or 0),
@@ -90,8 +37,10 @@ def build_report(final, docs_in: int, top_lines: list[dict[str, Any]], lines_sta
         "languages_kept": languages, "extraction_modes": modes,
         "worker_seconds": {timer: round(float(totals[f"sec_{timer}"] or 0.0), 2) for timer in TIMERS},
     }
-    sections = {"steps": steps, "rejection_examples": examples, "boilerplate": {**lines_stats,
-                "top_lines": [{kk: v for kk, v in line.items()} for line in top_lines]}}
+    sections = {"steps": steps, "rejection_examples": found["examples"],
+                "boilerplate": {**lines_stats, "top_lines": found["top_lines"]},
+                # every reason counted, with its declared description: as the first reason, and at all
+                "reasons": reason_rows(by_first), "reasons_any": reason_rows(by_any)}
     return {"metrics": metrics, "sections": sections}
 
 
@@ -107,13 +56,11 @@ def render_html(report: dict[str, Any]) -> str:
 
     by_filter = m["rejected_by_filter"]
     body = H.bar_chart(list(by_filter), list(by_filter.values()), title="rejected documents by first failing filter")
-    first = m["rejected_by_first_reason"]
-    body += H.table(["first failing rule", "documents", "documents failing it at all"],
-                    [(r, n, m["reasons_any"].get(r, n)) for r, n in first.items()])
-    others = {r: n for r, n in m["reasons_any"].items() if r not in first}
-    if others:
-        body += '<p class="note">Rules that also fail, but never first:</p>'
-        body += H.table(["rule", "documents"], list(others.items()))
+    first, every = report.get("reasons") or [], report.get("reasons_any") or []
+    if first:
+        body += '<p class="note">Documents by the first rule they fail:</p>' + H.reasons_table(first)
+    if every:
+        body += '<p class="note">Documents failing each rule at all (first or not):</p>' + H.reasons_table(every)
     parts.append(("Rejections", body))
 
     examples = report.get("rejection_examples", {})

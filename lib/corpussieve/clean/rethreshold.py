@@ -51,12 +51,11 @@ def rethreshold(df: Any, cfg: CleanConfig | FiltersConfig, reasons_column: str =
     from pyspark.sql import functions as F
 
     filters = cfg.filters if isinstance(cfg, CleanConfig) else cfg
-    filters_json = filters.model_dump_json()
     has_previous = reasons_column in df.columns
 
     @F.arrow_udf("array<string>")
     def judge(quality: pa.Array, language: pa.Array, previous: pa.Array) -> pa.Array:
-        stack = FilterStack(FiltersConfig.model_validate_json(filters_json))
+        stack = FilterStack(filters)  # the closure pickles the config model; a stack is cheap to build
         reasons = judge_rows(quality.to_pylist(), language.to_pylist(), stack, previous.to_pylist())
         return pa.array(reasons, pa.list_(pa.string()))
 

@@ -1,14 +1,15 @@
-"""The functions Spark runs in its Python workers, one Arrow batch (or one group) at a time.
+"""The functions Spark runs in its Python workers, one Arrow batch (or one group) at a time, each with the
+schema of what it returns beside it.
 
-Each factory takes the validated config and returns a picklable closure over plain values: the worker
-rebuilds the config from a dict, so nothing but pyarrow, numpy and the pure dedup kernels crosses over.
-Every function is a thin adapter: columns in, kernel, columns out; the logic lives in the kernels.
+Each factory takes the validated ``DedupConfig`` (and what the driver derived from it, such as the banding)
+and returns a closure over them: the model pickles, so every worker reads the very config the driver
+validated. Nothing but pyarrow, numpy and the pure dedup kernels runs there (no Spark import). Every
+function is a thin adapter: columns in, kernel, columns out; the logic lives in the kernels.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -17,19 +18,6 @@ import pyarrow.compute as pc
 from corpussieve.dedup.config import DedupConfig
 
 Batches = Iterator[pa.RecordBatch]
-
-EXACT_KEY_FIELDS = [("exact_hi", pa.int64()), ("exact_lo", pa.int64()), ("blank", pa.bool_())]
-BAND_KEYS_DDL = "id string, band_keys array<long>"
-BUCKET_EDGES_DDL = (
-    "src long, dst long, similarity double, buckets long, large_buckets long, comparisons long, "
-    "truncated long, unled long, largest long"
-)
-PAIR_SIMILARITY_DDL = "a long, b long, similarity double"
-EXACT_JACCARD_DDL = "src long, dst long, jaccard double"
-
-
-def _config(dump: dict[str, Any]) -> DedupConfig:
-    return DedupConfig.model_validate(dump)
 
 
 def _band_key_lists(keys: np.ndarray) -> pa.ListArray:
@@ -46,6 +34,12 @@ def _binary_signatures(signatures: np.ndarray) -> pa.Array:
     return signatures_to_arrow(signatures).cast(pa.binary())
 
 
+#: what ``keys_and_sketches`` returns, followed by the input's passthrough columns as they came in
+KEYS_AND_SKETCHES_DDL = (
+    "id string, exact_hi long, exact_lo long, blank boolean, signature binary, band_keys array<long>"
+)
+
+
 def keys_and_sketches(config: DedupConfig, bands: int, rows: int, *,
                       skip_repeats: bool = True) -> Callable[[Batches], Batches]:
     """mapInArrow: (id, text, *passthrough) -> (id, exact_hi, exact_lo, blank, signature, band_keys, *passthrough).
@@ -53,13 +47,13 @@ def keys_and_sketches(config: DedupConfig, bands: int, rows: int, *,
     One normalization per document feeds both the exact key and the signature. ``signature`` and
     ``band_keys`` are null for blank documents and for repeats of an exact key this partition already
     signed (see :mod:`corpussieve.dedup.sketch`). The text is dropped; other columns pass through.
+    ``bands`` and ``rows`` are the driver's banding plan.
     """
-    dump = config.model_dump()
 
     def run(batches: Batches) -> Batches:
         from corpussieve.dedup.sketch import Sketcher
 
-        sketcher = Sketcher(_config(dump), bands, rows, skip_repeats=skip_repeats)
+        sketcher = Sketcher(config, bands, rows, skip_repeats=skip_repeats)
         for batch in batches:
             result = sketcher.sketch(batch.column("text"))
             missing = pa.array(~result.signed)
@@ -75,29 +69,39 @@ def keys_and_sketches(config: DedupConfig, bands: int, rows: int, *,
     return run
 
 
-def rebanded(num_perm: int, bands: int, rows: int) -> Callable[[Batches], Batches]:
-    """mapInArrow: (id, signature) -> (id, band_keys): bucket keys of stored signatures under another banding."""
+#: what ``rebanded`` returns
+BAND_KEYS_DDL = "id string, band_keys array<long>"
+
+
+def rebanded(config: DedupConfig, bands: int, rows: int) -> Callable[[Batches], Batches]:
+    """mapInArrow: (id, signature) -> (id, band_keys): bucket keys of stored signatures under this run's
+    banding (``bands`` x ``rows``), for index rows stored under another."""
 
     def run(batches: Batches) -> Batches:
         from corpussieve.dedup.lsh import band_hashes
         from corpussieve.dedup.minhash import signatures_from_arrow
 
         for batch in batches:
-            sigs = signatures_from_arrow(batch.column("signature"), num_perm)
+            sigs = signatures_from_arrow(batch.column("signature"), config.num_perm)
             yield pa.RecordBatch.from_arrays([batch.column("id"), _band_key_lists(band_hashes(sigs, bands, rows))],
                                              names=["id", "band_keys"])
 
     return run
 
 
-def bucket_edges(config: DedupConfig, min_similarity: float) -> Callable[[pa.Table], pa.Table]:
-    """applyInArrow over a group of many buckets: (bucket, nid, signature) rows -> verified edges.
+#: what ``bucket_edges`` returns: edges, and one row of work counters per group (null ``src``)
+BUCKET_EDGES_DDL = (
+    "src long, dst long, similarity double, buckets long, large_buckets long, comparisons long, "
+    "truncated long, unled long, largest long"
+)
+
+
+def bucket_edges(config: DedupConfig) -> Callable[[pa.Table], pa.Table]:
+    """applyInArrow over a group of many buckets: (bucket, nid, signature) rows -> edges whose estimate
+    reaches ``config.bucket_min_similarity``.
 
     Rows with a null ``src`` carry the group's work counters instead of an edge (one such row per group).
     """
-    num_perm = config.num_perm
-    all_pairs_max, leaders = config.bucket_all_pairs_max, config.bucket_leaders
-    window, max_signatures = config.bucket_window, config.max_bucket_signatures
 
     def run(table: pa.Table) -> pa.Table:
         from corpussieve.dedup.edges import many_bucket_edges
@@ -105,8 +109,9 @@ def bucket_edges(config: DedupConfig, min_similarity: float) -> Callable[[pa.Tab
 
         found = many_bucket_edges(
             table.column("bucket").to_numpy(), table.column("nid").to_numpy(),
-            signatures_from_arrow(table.column("signature"), num_perm), min_similarity,
-            all_pairs_max=all_pairs_max, leaders=leaders, window=window, max_signatures=max_signatures,
+            signatures_from_arrow(table.column("signature"), config.num_perm), config.bucket_min_similarity,
+            all_pairs_max=config.bucket_all_pairs_max, leaders=config.bucket_leaders, window=config.bucket_window,
+            max_signatures=config.max_bucket_signatures,
         )
         n = len(found)
         edge_row = np.r_[np.ones(n, bool), False]  # the last row holds the counters
@@ -122,7 +127,11 @@ def bucket_edges(config: DedupConfig, min_similarity: float) -> Callable[[pa.Tab
     return run
 
 
-def pair_similarity(num_perm: int) -> Callable[[Batches], Batches]:
+#: what ``pair_similarity`` returns
+PAIR_SIMILARITY_DDL = "a long, b long, similarity double"
+
+
+def pair_similarity(config: DedupConfig) -> Callable[[Batches], Batches]:
     """mapInArrow: (a, b, sig_a, sig_b) -> (a, b, similarity), the MinHash estimate of each pair."""
 
     def run(batches: Batches) -> Batches:
@@ -130,25 +139,27 @@ def pair_similarity(num_perm: int) -> Callable[[Batches], Batches]:
         from corpussieve.dedup.verify import signature_similarity
 
         for batch in batches:
-            sim = signature_similarity(signatures_from_arrow(batch.column("sig_a"), num_perm),
-                                       signatures_from_arrow(batch.column("sig_b"), num_perm))
+            sim = signature_similarity(signatures_from_arrow(batch.column("sig_a"), config.num_perm),
+                                       signatures_from_arrow(batch.column("sig_b"), config.num_perm))
             yield pa.RecordBatch.from_arrays([batch.column("a"), batch.column("b"), pa.array(sim)],
                                              names=["a", "b", "similarity"])
 
     return run
 
 
+#: what ``exact_jaccard`` returns
+EXACT_JACCARD_DDL = "src long, dst long, jaccard double"
+
+
 def exact_jaccard(config: DedupConfig) -> Callable[[Batches], Batches]:
     """mapInArrow: (src, dst, text_a, text_b) -> (src, dst, jaccard) over the exact shingle sets."""
-    dump = config.model_dump()
 
     def run(batches: Batches) -> Batches:
         from corpussieve.dedup.verify import exact_jaccard_pairs
 
-        cfg = _config(dump)
         for batch in batches:
             jaccard = exact_jaccard_pairs(batch.column("text_a").to_pylist(), batch.column("text_b").to_pylist(),
-                                          cfg)
+                                          config)
             yield pa.RecordBatch.from_arrays([batch.column("src"), batch.column("dst"), pa.array(jaccard)],
                                              names=["src", "dst", "jaccard"])
 

@@ -1,15 +1,16 @@
-"""64-bit hashing primitives over numpy uint64 arrays, and the seeded hash functions of MinHash.
+"""The seeded hash functions of MinHash and the values a signature stores, over numpy uint64 arrays.
 
-Everything here is pure integer arithmetic with wrap-around semantics that numpy applies to unsigned arrays,
-so results are bit-identical on every machine and numpy version. Constants are derived from a splitmix64
-stream written in plain Python (not numpy's random generators, whose streams may change between releases).
+Built on the 64-bit mixing dedup shares with repetition (:mod:`corpussieve.hashing`): pure integer
+arithmetic with the wrap-around semantics numpy applies to unsigned arrays, so results are bit-identical on
+every machine and numpy version, and constants from a splitmix64 stream written in plain Python (not
+numpy's random generators, whose streams may change between releases).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from corpussieve.hashing import MASK64, fmix64, fmix64_int, splitmix64_stream  # noqa: F401 (re-exported)
+from corpussieve.hashing import MASK64, fmix64, fmix64_int, splitmix64_stream
 
 _M32 = np.uint64((1 << 32) - 1)
 

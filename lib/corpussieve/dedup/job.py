@@ -1,5 +1,8 @@
 """The dedup job: exact and MinHash-LSH near-duplicate removal over a Delta table, optionally incremental
-against an index of everything kept before (see ``corpussieve.dedup.pipeline`` for the stages)."""
+against an index of everything kept before.
+
+``run`` is the order of the stages (``corpussieve.dedup.stages``); the workers' Arrow functions are in
+``arrowfns``, the report's sections and report.html in ``report``."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import argparse
 import shutil
 from typing import Any
 
-from corpussieve.runlog import run_key, write_json, write_text
+from corpussieve.runlog import run_key
 from corpussieve.tables import Output, Txn, WriteSpec
 
 HELP = "remove exact and near-duplicate documents (MinHash LSH), optionally against an index of earlier batches"
@@ -42,8 +45,8 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     from corpussieve.dedup.checkpoints import ParquetCheckpoints
     from corpussieve.dedup.index import index_txn_app_id
     from corpussieve.dedup.lsh import plan_for_config
-    from corpussieve.dedup.pipeline import DedupPipeline, rule_columns
     from corpussieve.dedup.report import banding_section, keep_rule_statement, render_html, size_histogram
+    from corpussieve.dedup.stages import DedupStages, rule_columns
 
     cfg = ctx.config.dedup
     run = ctx.run
@@ -79,48 +82,51 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
 
     tmp_root = cfg.checkpoint_dir or f"{out}/_tmp"
     checkpoints = ParquetCheckpoints(ctx.spark, tmp_root)
-    pipe = DedupPipeline(ctx.spark, cfg, plan, batch, input_path, checkpoints, index, index_path)
-    c = pipe.counts
+    stages = DedupStages(ctx.spark, cfg, plan, batch, input_path, checkpoints, index, index_path)
+    c = stages.counts
     try:
-        with run.stage("sketch") as st:
-            pipe.check_input_types()
-            pipe.exact_keys()
-            pipe.check_ids()
-            pipe.check_index()
+        # read: the input checked and counted; the ids are checked on the output of the one pass over the
+        # texts (exact keys and signatures), so that pass belongs here
+        with run.stage("read") as st:
+            stages.check_input_types()
+            stages.exact_keys()
+            stages.check_ids()
+            stages.check_index()
             st.rows_in = st.rows_out = c["documents"]
             st.details["signatures_computed"] = c["signatures_computed"]
         with run.stage("exact_groups") as st:
-            pipe.exact_groups()
-            pipe.signatures()
+            stages.exact_groups()
+            stages.signatures()
             st.rows_in, st.rows_out = c["documents"], c["representatives_to_sign"]
             st.details["groups_with_copies"] = c["exact_groups_multi"]
         with run.stage("nodes") as st:
-            pipe.nodes()
+            stages.nodes()
             st.rows_out = c["nodes"]
             st.details["index_nodes"] = c["index_nodes"]
         with run.stage("lsh_buckets") as st:
-            edges = pipe.candidate_edges()
+            edges = stages.candidate_edges()
             st.rows_out = c["buckets"]
             st.details["comparisons"] = c["bucket_comparisons"]
         with run.stage("verify") as st:
-            edges = pipe.verify(edges)
+            edges = stages.verify(edges)
             st.rows_in, st.rows_out = c["candidate_edges"], c["verified_edges"]
         with run.stage("components") as st:
-            components = pipe.components(edges)
+            components = stages.components(edges)
             st.rows_in, st.rows_out = c["verified_edges"], c["components"]
         with run.stage("keep") as st:
-            pipe.assign(components)
+            stages.assign(components)
             st.rows_in, st.rows_out = c["documents"], c["kept"]
         with run.stage("write") as st:
             metadata = {"job": "dedup", "run_id": run.run_id, "input": input_path, "input_version": input_version}
-            specs = [WriteSpec(pipe.documents_table(), f"{out}/documents", metadata=metadata),
-                     WriteSpec(pipe.clusters_table(), f"{out}/clusters", metadata=metadata)]
+            specs = [WriteSpec(stages.documents_table(), f"{out}/documents", metadata=metadata),
+                     WriteSpec(stages.clusters_table(), f"{out}/clusters", metadata=metadata)]
             if index_path:
-                specs.append(WriteSpec(pipe.index_rows(input_version), index_path, "append", txn=txn,
+                specs.append(WriteSpec(stages.index_rows(input_version), index_path, "append", txn=txn,
                                        metadata=metadata))
             results = tables.write_all(specs, run.identity)
             st.rows_out = results[0].rows
-        largest = pipe.largest_clusters(cfg.report_clusters)
+        with run.stage("report"):  # before the checkpoints go: the largest clusters are read from them
+            largest = stages.largest_clusters(cfg.report_clusters)
     finally:
         checkpoints.cleanup()
         if cfg.checkpoint_dir is None:
@@ -151,11 +157,8 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     if incremental:
         summary["index"] = {k: incremental[k] for k in ("index", "rows_appended", "committed",
                                                         "removed_against_index")}
-    report = run.report(summary=summary, banding=banding_section(plan, cfg),
-                        keep_rule=keep_rule_statement(cfg, index_path is not None, batch.columns),
-                        cluster_size_histogram=size_histogram(c["cluster_sizes"]),
-                        cluster_sizes={str(k): v for k, v in sorted(c["cluster_sizes"].items())},
-                        largest_clusters=largest, incremental=incremental)
-    write_json(f"{out}/report.json", report)
-    write_text(f"{out}/report.html", render_html(report))
-    return summary
+    return run.finish(summary, f"{out}/report.json", render_html, banding=banding_section(plan, cfg),
+                      keep_rule=keep_rule_statement(cfg, index_path is not None, batch.columns),
+                      cluster_size_histogram=size_histogram(c["cluster_sizes"]),
+                      cluster_sizes={str(k): v for k, v in sorted(c["cluster_sizes"].items())},
+                      largest_clusters=largest, incremental=incremental)

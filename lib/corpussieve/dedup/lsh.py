@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from corpussieve.dedup.config import DedupConfig
-from corpussieve.dedup.hashing import fmix64, splitmix64_stream
+from corpussieve.hashing import fmix64, splitmix64_stream
 
 REPORT_POINTS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 """Jaccard values at which a plan reports P(candidate)."""

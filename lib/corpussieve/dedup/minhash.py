@@ -26,9 +26,10 @@ import numpy as np
 import pyarrow as pa
 
 from corpussieve.dedup.config import DedupConfig
-from corpussieve.dedup.hashing import MASK64, MinHashFunctions, split_halves, stored_values
+from corpussieve.dedup.hashing import MinHashFunctions, split_halves, stored_values
 from corpussieve.dedup.normalize import normalize_batch
 from corpussieve.dedup.shingles import ShingleBatch, batch_shingles
+from corpussieve.hashing import MASK64
 
 EMPTY_SIGNATURE_VALUE = np.uint32(0xFFFFFFFF)
 SIGNATURE_DTYPE = np.dtype("<u4")

@@ -1,4 +1,7 @@
-"""The dedup job's report: report.json (every figure) and report.html (one self-contained page)."""
+"""The dedup job's report: the sections of report.json and report.html (one self-contained page).
+
+Pure: plain dicts, lists and the banding plan in, JSON-ready values and HTML out (no Spark; the Spark
+aggregation behind the largest clusters is ``DedupStages.largest_clusters``)."""
 
 from __future__ import annotations
 
@@ -72,11 +75,11 @@ def render_html(report: dict[str, Any]) -> str:
     sections = [("Summary", H.cards(summary) + f'<p class="note">{H.esc(report["keep_rule"])}</p>')]
 
     counts = [
-        ("sketch", "documents read, normalized and hashed", m["documents"]),
-        ("sketch", "MinHash signatures computed (exact repeats within a partition skip it)",
+        ("read", "documents read, normalized and hashed", m["documents"]),
+        ("read", "MinHash signatures computed (exact repeats within a partition skip it)",
          m.get("signatures_computed")),
-        ("sketch", "null text", m["null_text"]),
-        ("sketch", "blank after normalization (never bucketed)", m["blank_documents"]),
+        ("read", "null text", m["null_text"]),
+        ("read", "blank after normalization (never bucketed)", m["blank_documents"]),
         ("exact groups", "groups of identical normalized text", m["exact_groups"]),
         ("exact groups", "groups with more than one document", m["exact_groups_multi"]),
         ("exact groups", "representatives entering LSH", m["signed"]),

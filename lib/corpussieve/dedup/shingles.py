@@ -27,8 +27,8 @@ from typing import Literal
 import numpy as np
 
 from corpussieve.dedup.config import NormalizationConfig
-from corpussieve.dedup.hashing import fmix64, fmix64_int, splitmix64_stream
 from corpussieve.dedup.normalize import NormalizedBatch, normalize_batch, whitespace_table
+from corpussieve.hashing import fmix64, fmix64_int, splitmix64_stream
 
 ShingleUnit = Literal["word", "char"]
 

@@ -32,7 +32,7 @@ class IngestConfig(StrictModel):
     )
     source: str | None = Field(None, description="Value for the source column when records carry none.")
     max_record_bytes: int = Field(
-        64 * 1024 * 1024, ge=1024, description="Records larger than this are rejected with reason 'too_large'."
+        64 * 1024 * 1024, ge=1024, description="Records larger than this are rejected with reason 'ingest:too_large'."
     )
     warc_content_types: list[str] = Field(
         default_factory=lambda: ["text/html", "application/xhtml+xml", "text/plain"],

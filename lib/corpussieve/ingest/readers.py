@@ -1,5 +1,5 @@
 """Plain-Python readers for JSON Lines and WARC files. They yield one row dict per record, good or
-rejected, and never raise on bad records: a broken file ends in one ``corrupt_file`` row."""
+rejected, and never raise on bad records: a broken file ends in one ``ingest:corrupt_file`` row."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from corpussieve.ingest.config import IngestConfig
 from corpussieve.ingest import records as R
+from corpussieve.ingest.config import IngestConfig
+from corpussieve.ingest.records import REASONS
 
 EXCERPT_BYTES = 200
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -33,8 +34,8 @@ def _open(path: str) -> BinaryIO:
 
 
 def _rejected(reason: str, detail: str, raw: bytes | str, path: str, index: int, **extra: Any) -> dict[str, Any]:
-    row = {"ok": False, "reason": reason, "detail": detail, "raw_excerpt": _excerpt(raw), "file": path,
-           "record_index": index}
+    row = {"ok": False, "reject_reason": reason, "reject_detail": detail, "raw_excerpt": _excerpt(raw),
+           "file": path, "record_index": index}
     row.update(extra)
     return row
 
@@ -48,21 +49,22 @@ def read_jsonl(path: str, cfg: IngestConfig) -> Iterator[dict[str, Any]]:
                 if not line.strip():
                     continue
                 if len(line) > cfg.max_record_bytes:
-                    yield _rejected(R.TOO_LARGE, f"{len(line):,} bytes > ingest.max_record_bytes", line, path, index)
+                    yield _rejected(REASONS["too_large"], f"{len(line):,} bytes > ingest.max_record_bytes", line,
+                                    path, index)
                     continue
                 try:
                     text = line.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    yield _rejected(R.INVALID_UTF8, f"byte {exc.start}: {exc.reason}", line, path, index)
+                    yield _rejected(REASONS["invalid_utf8"], f"byte {exc.start}: {exc.reason}", line, path, index)
                     continue
                 try:
                     obj = json.loads(text)
                 except ValueError as exc:
-                    yield _rejected(R.INVALID_JSON, str(exc), line, path, index)
+                    yield _rejected(REASONS["invalid_json"], str(exc), line, path, index)
                     continue
                 if not isinstance(obj, dict):
-                    yield _rejected(R.NOT_AN_OBJECT, f"a JSON {type(obj).__name__}, expected an object", line,
-                                    path, index)
+                    yield _rejected(REASONS["not_an_object"], f"a JSON {type(obj).__name__}, expected an object",
+                                    line, path, index)
                     continue
                 row = R.normalize_record(obj, cfg.fields, source)
                 row.update({"file": path, "record_index": index})
@@ -70,7 +72,8 @@ def read_jsonl(path: str, cfg: IngestConfig) -> Iterator[dict[str, Any]]:
                     row["raw_excerpt"] = _excerpt(line)
                 yield row
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        yield _rejected(R.CORRUPT_FILE, f"reading stopped after record {index}: {exc}", b"", path, index + 1)
+        yield _rejected(REASONS["corrupt_file"], f"reading stopped after record {index}: {exc}", b"", path,
+                        index + 1)
 
 
 def _charset(content_type: str | None, body: bytes) -> str | None:
@@ -125,20 +128,20 @@ def read_warc(path: str, cfg: IngestConfig) -> Iterator[dict[str, Any]]:
                     content_type = headers.get_header("Content-Type")
                 body = record.content_stream().read(cfg.max_record_bytes + 1)
                 if status is not None and not str(status).startswith("2"):
-                    yield _rejected(R.HTTP_STATUS, f"HTTP status {status}", body, path, index, **where)
+                    yield _rejected(REASONS["http_status"], f"HTTP status {status}", body, path, index, **where)
                     continue
                 if len(body) > cfg.max_record_bytes:
-                    yield _rejected(R.TOO_LARGE, "body larger than ingest.max_record_bytes", body, path, index,
-                                    **where)
+                    yield _rejected(REASONS["too_large"], "body larger than ingest.max_record_bytes", body, path,
+                                    index, **where)
                     continue
                 mime = (content_type or "text/plain").split(";")[0].strip().lower()
                 if record.rec_type != "conversion" and mime not in wanted_types:
-                    yield _rejected(R.UNSUPPORTED_CONTENT_TYPE, f"content type {mime!r}", body, path, index,
-                                    **where)
+                    yield _rejected(REASONS["unsupported_content_type"], f"content type {mime!r}", body, path,
+                                    index, **where)
                     continue
                 text, why = decode_body(body, content_type)
                 if text is None:
-                    yield _rejected(R.UNDECODABLE, why or "undecodable", body, path, index, **where)
+                    yield _rejected(REASONS["undecodable_body"], why or "undecodable", body, path, index, **where)
                     continue
                 is_html = mime in ("text/html", "application/xhtml+xml")
                 obj = {
@@ -156,8 +159,8 @@ def read_warc(path: str, cfg: IngestConfig) -> Iterator[dict[str, Any]]:
                     row.update({k: v for k, v in where.items() if row.get(k) is None})
                 yield row
     except Exception as exc:  # warcio raises plain exceptions on truncated or garbled archives
-        yield _rejected(R.CORRUPT_FILE, f"reading stopped after record {index}: {type(exc).__name__}: {exc}", b"",
-                        path, index + 1)
+        yield _rejected(REASONS["corrupt_file"], f"reading stopped after record {index}: {type(exc).__name__}: "
+                        f"{exc}", b"", path, index + 1)
 
 
 READERS = {"jsonl": read_jsonl, "warc": read_warc}

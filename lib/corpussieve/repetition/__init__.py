@@ -9,9 +9,11 @@ Data flow, batch by batch (every step takes and returns numpy arrays)::
           --coverage----------------> per-document figures, maximal spans, RepetitionFigures (mergeable)
     RepetitionFigures.effective_mass + TrainingPlan --assess_risk--> grade, explanation, chart data
 
-The Spark job: ``job`` (stages and outputs), ``arrowfns`` (the Arrow batch functions it runs), ``report``
-(report.json and report.html); ``synthetic`` makes unique text with known injected repeats for tests and
-the benchmark.
+The Spark job: ``job`` (arguments and the stage order), ``stages`` (the Spark side of each stage: reads,
+``mapInArrow``/``applyInArrow`` calls, aggregations), ``arrowfns`` (the Arrow functions workers run, each with
+its output schema and the factory closing over the config; importable without Spark), ``report`` (pure:
+report.json's sections and report.html from plain values); ``synthetic`` makes unique text with known injected
+repeats for tests and the benchmark. Only the pure core is re-exported here.
 """
 
 from corpussieve.lazy import lazy_exports

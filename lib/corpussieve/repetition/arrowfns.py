@@ -1,7 +1,11 @@
 """The repetition job's Python stages as Arrow batch functions: what ``mapInArrow`` and ``applyInArrow`` run.
 
-Each is a pure function of Arrow data (testable without Spark); the Spark wiring is in
-:mod:`corpussieve.repetition.job`.
+Each is a pure function of Arrow data (testable without Spark) with its output schema (a Spark DDL string)
+beside it, followed by the factory that makes what a Spark worker runs: a picklable closure over the job's
+:class:`~corpussieve.repetition.config.RepetitionConfig` and the values the driver derived (bucket count,
+source indices, the plan's passes), named after what it makes and how Spark runs it (``tokens_map`` for
+``mapInArrow``, ``repeated_apply`` for ``groupBy().applyInArrow``, ``answers_cogroup`` for ``cogroup``).
+The Spark calls themselves are in :mod:`corpussieve.repetition.stages`.
 
 1. :func:`tokenize_batch` (``mapInArrow`` over the documents): token ids per document, stored as one
    binary value (uint32, 4 bytes per token), plus the document's *block*: consecutive documents of one
@@ -34,35 +38,27 @@ corpus-wide and exact, and coverage is per document.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import xxhash
 
+from corpussieve.arrowutil import column
 from corpussieve.repetition.coverage import coverage
-from corpussieve.repetition.tokenizers import TokenBatch, Tokenizer
+from corpussieve.repetition.tokenizers import TokenBatch, Tokenizer, get_tokenizer
 from corpussieve.repetition.windows import WindowBatch, local_counts, window_hashes
+
+if TYPE_CHECKING:  # the worker imports the config module when it unpickles the model, not before
+    from corpussieve.repetition.config import RepetitionConfig
+
+Batches = Iterator[pa.RecordBatch]
 
 NO_SOURCE = "(no source)"
 """The source of documents whose table has no ``source`` column, or whose source is null."""
-
-TOKENS_DDL = (
-    "block long, token_start long, id string, source string, tokens long, empty boolean, "
-    "text_hash_hi long, text_hash_lo long, token_ids binary"
-)
-PAYLOAD_DDL = "bucket int, block long, windows long, hashes binary, refs binary, sources binary"
-REPEATED_DDL = "bucket int, entries long, hashes binary, counts binary, effective binary"
-ANSWERS_DDL = "block long, windows long, refs binary, counts binary, hashes binary, effective binary"
-RESULT_DDL = (
-    "kind string, id string, source string, passes double, tokens long, repeated_tokens long, "
-    "within_document_tokens long, cross_document_tokens long, excess_tokens double, max_span_count long, "
-    "spans long, span_start long, span_end long, span_windows long, span_min_count long, span_max_count long, "
-    "key_hash long, key_effective double, cross_document boolean, first_in_document boolean, figures string"
-)
 
 BYTES_PER_WINDOW = 8
 """Shuffled by the count stage per window: its 8-byte hash."""
@@ -70,11 +66,6 @@ BYTES_PER_SOURCE = 2
 """Added per window when the plan's passes differ between sources: a 2-byte source index."""
 BYTES_PER_WINDOW_LOOKUP = 12
 """Shuffled again per window by the shuffle lookup only: the hash and a 4-byte block-local position."""
-
-
-def _column(batch: pa.RecordBatch | pa.Table, name: str) -> pa.Array:
-    col = batch.column(name)
-    return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
 
 
 def binary_values(column: pa.Array | pa.ChunkedArray, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -159,11 +150,17 @@ def assign_blocks(lengths: np.ndarray, block_tokens: int) -> tuple[np.ndarray, n
     return block, starts - block_start[block]
 
 
+TOKENS_DDL = (
+    "block long, token_start long, id string, source string, tokens long, empty boolean, "
+    "text_hash_hi long, text_hash_lo long, token_ids binary"
+)
+
+
 def tokenize_batch(
     batch: pa.RecordBatch, tokenizer: Tokenizer, block_tokens: int, first_block: int
 ) -> tuple[pa.RecordBatch, int]:
     """Tokenize a batch of (id, text, source) rows; returns the rows of ``TOKENS_DDL`` and the blocks used."""
-    texts = _column(batch, "text").to_pylist()
+    texts = column(batch, "text").to_pylist()
     tokens = tokenizer.encode_batch(texts)
     lengths = tokens.lengths()
     block, token_start = assign_blocks(lengths, block_tokens)
@@ -173,8 +170,8 @@ def tokenize_batch(
         [
             pa.array(block + first_block, pa.int64()),
             pa.array(token_start, pa.int64()),
-            _column(batch, "id"),
-            _column(batch, "source"),
+            column(batch, "id"),
+            column(batch, "source"),
             pa.array(lengths, pa.int64()),
             pa.array(empty, pa.bool_()),
             pa.array(hi, pa.int64()),
@@ -186,12 +183,33 @@ def tokenize_batch(
     return out, int(block[-1]) + 1 if block.size else 0
 
 
+def tokens_map(config: RepetitionConfig) -> Callable[[Batches], Batches]:
+    """mapInArrow over (id, text, source): rows of ``TOKENS_DDL``, with the tokenizer loaded once per task."""
+
+    def tokenize(batches: Batches) -> Batches:
+        from pyspark import TaskContext
+
+        task = TaskContext.get()
+        # Block ids only route a block's windows back to it: unique per (partition, block) is all they need.
+        next_block = (task.partitionId() if task else 0) << 32
+        tokenizer = get_tokenizer(config.tokenizer)
+        for batch in batches:
+            out, used = tokenize_batch(batch, tokenizer, config.block_tokens, next_block)
+            next_block += used
+            yield out
+
+    return tokenize
+
+
 # ---------------------------------------------------------------- stage 2: count
 
 
 def bucket_of(hashes: np.ndarray, buckets: int) -> np.ndarray:
     """The bucket of each hash: its top 32 bits scaled to [0, buckets) (uniform, no division)."""
     return (((hashes >> np.uint64(32)) * np.uint64(buckets)) >> np.uint64(32)).astype(np.int32)
+
+
+PAYLOAD_DDL = "bucket int, block long, windows long, hashes binary, refs binary, sources binary"
 
 
 def window_payloads(
@@ -206,9 +224,9 @@ def window_payloads(
     ``hashes`` always; ``sources`` (uint16 index) when ``source_index`` is given; ``refs`` (uint32 block-local
     position of the window's first token) when ``with_refs``, which the shuffle lookup needs to answer back.
     """
-    ids, offsets = binary_values(_column(batch, "token_ids"), np.uint32)
+    ids, offsets = binary_values(column(batch, "token_ids"), np.uint32)
     windows = window_hashes(TokenBatch(ids, offsets), span_tokens)
-    doc_block = _column(batch, "block").to_numpy()
+    doc_block = column(batch, "block").to_numpy()
     # Group by (block, bucket), keeping window order inside a group. A block's documents are consecutive, so
     # the blocks of a batch are few: the key is small and numpy's stable sort on 16 bits is a radix sort.
     block_rank = np.unique(doc_block, return_inverse=True)[1][windows.doc]
@@ -222,13 +240,13 @@ def window_payloads(
     row_offsets = np.append(first, order.size)
     refs = pa.nulls(first.size, pa.binary())
     if with_refs:
-        positions = _column(batch, "token_start").to_numpy()[windows.doc] + windows.pos
+        positions = column(batch, "token_start").to_numpy()[windows.doc] + windows.pos
         if positions.size and positions.max() >= 2**32:
             raise ValueError("a block is too long for 32-bit positions; lower repetition.block_tokens")
         refs = binary_array(positions[order].astype(np.uint32), row_offsets)
     sources = pa.nulls(first.size, pa.binary())
     if source_index is not None:
-        per_doc = np.array([source_index[s] for s in _column(batch, "source").to_pylist()], dtype=np.uint16)
+        per_doc = np.array([source_index[s] for s in column(batch, "source").to_pylist()], dtype=np.uint16)
         sources = binary_array(per_doc[windows.doc][order], row_offsets)
     return pa.RecordBatch.from_arrays(
         [
@@ -241,6 +259,22 @@ def window_payloads(
         ],
         names=["bucket", "block", "windows", "hashes", "refs", "sources"],
     )
+
+
+def payloads_map(
+    config: RepetitionConfig, buckets: int, source_index: Mapping[str, int] | None, with_refs: bool
+) -> Callable[[Batches], Batches]:
+    """mapInArrow over cached token rows (block, token_start, source, token_ids): rows of ``PAYLOAD_DDL``."""
+
+    def payloads(batches: Batches) -> Batches:
+        for batch in batches:
+            if batch.num_rows:
+                yield window_payloads(batch, config.span_tokens, buckets, source_index, with_refs)
+
+    return payloads
+
+
+REPEATED_DDL = "bucket int, entries long, hashes binary, counts binary, effective binary"
 
 
 def repeated_hashes(table: pa.Table, passes_by_index: np.ndarray | None = None) -> pa.Table:
@@ -271,6 +305,16 @@ def repeated_hashes(table: pa.Table, passes_by_index: np.ndarray | None = None) 
         np.add.reduceat(weights, starts)[twice] if weights is not None else None,
     )
     return repeated.to_table(bucket)
+
+
+def repeated_apply(passes_by_index: list[float] | None) -> Callable[[pa.Table], pa.Table]:
+    """groupBy(bucket).applyInArrow over payloads: rows of ``REPEATED_DDL``; ``passes_by_index`` (the plan's
+    passes per source index) only when they differ between sources."""
+
+    def repeated(table: pa.Table) -> pa.Table:
+        return repeated_hashes(table, None if passes_by_index is None else np.array(passes_by_index))
+
+    return repeated
 
 
 @dataclass(frozen=True)
@@ -329,6 +373,9 @@ def _hash_index(table: RepeatedTable) -> pd.Index:
     return cached[1]
 
 
+ANSWERS_DDL = "block long, windows long, refs binary, counts binary, hashes binary, effective binary"
+
+
 def answer_windows(payload: pa.Table, repeated: pa.Table) -> pa.Table:
     """The shuffle lookup (``cogroup`` by bucket): the repeated windows of each payload row, grouped by block."""
     table = RepeatedTable.from_table(repeated)
@@ -350,7 +397,24 @@ def answer_windows(payload: pa.Table, repeated: pa.Table) -> pa.Table:
     })
 
 
+def answers_cogroup() -> Callable[[pa.Table, pa.Table], pa.Table]:
+    """cogroup by bucket of payloads ``with_refs`` and the repeated table: rows of ``ANSWERS_DDL``."""
+
+    def answer(payload: pa.Table, repeated: pa.Table) -> pa.Table:
+        return answer_windows(payload, repeated)
+
+    return answer
+
+
 # ---------------------------------------------------------------- stage 3: coverage
+
+
+RESULT_DDL = (
+    "kind string, id string, source string, passes double, tokens long, repeated_tokens long, "
+    "within_document_tokens long, cross_document_tokens long, excess_tokens double, max_span_count long, "
+    "spans long, span_start long, span_end long, span_windows long, span_min_count long, span_max_count long, "
+    "key_hash long, key_effective double, cross_document boolean, first_in_document boolean, figures string"
+)
 
 
 def _result_table(columns: dict[str, list[Any]], rows: int) -> pa.Table:
@@ -368,12 +432,12 @@ def batch_coverage(
     batch: pa.RecordBatch, span_tokens: int, repeated: RepeatedTable, passes: Mapping[str, float]
 ) -> pa.Table:
     """The broadcast lookup: re-hash a batch of token rows, look its windows up in ``repeated``, and cover."""
-    ids, offsets = binary_values(_column(batch, "token_ids"), np.uint32)
+    ids, offsets = binary_values(column(batch, "token_ids"), np.uint32)
     windows = window_hashes(TokenBatch(ids, offsets), span_tokens)
     picked, counts, effective = repeated.lookup(windows.hashes)
     return _covered(
-        _column(batch, "id").to_pylist(),
-        _column(batch, "source").to_pylist(),
+        column(batch, "id").to_pylist(),
+        column(batch, "source").to_pylist(),
         np.diff(offsets),
         windows.doc[picked],
         windows.pos[picked],
@@ -383,6 +447,21 @@ def batch_coverage(
         span_tokens,
         passes,
     )
+
+
+def coverage_map(
+    config: RepetitionConfig, broadcast: Any, passes: Mapping[str, float]
+) -> Callable[[Batches], Batches]:
+    """mapInArrow over cached token rows (id, source, token_ids), the repeated table broadcast: rows of
+    ``RESULT_DDL``. ``passes``: the resolved plan's passes per source."""
+
+    def cover(batches: Batches) -> Batches:
+        repeated = broadcast.value
+        for batch in batches:
+            if batch.num_rows:
+                yield from batch_coverage(batch, config.span_tokens, repeated, passes).to_batches()
+
+    return cover
 
 
 def block_coverage(
@@ -418,6 +497,16 @@ def block_coverage(
         span_tokens,
         passes,
     )
+
+
+def coverage_cogroup(config: RepetitionConfig, passes: Mapping[str, float]) -> Callable[[pa.Table, pa.Table], pa.Table]:
+    """cogroup by block of a block's documents (block, token_start, id, source, tokens) and its answers: rows
+    of ``RESULT_DDL``. ``passes``: the resolved plan's passes per source."""
+
+    def cover(documents: pa.Table, answers: pa.Table) -> pa.Table:
+        return block_coverage(documents, answers, config.span_tokens, passes)
+
+    return cover
 
 
 def _covered(

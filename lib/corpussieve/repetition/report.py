@@ -98,11 +98,12 @@ def plan_section(resolved: ResolvedPlan, plan: TrainingPlan | None, plan_path: s
             "passes": resolved.passes, "note": resolved.note}
 
 
-def build_report(*, run, total: RepetitionFigures, per_source: dict[str, RepetitionFigures],
-                 source_stats: dict[str, dict[str, int]], exact: dict[str, Any], risk: RiskAssessment,
-                 resolved: ResolvedPlan, plan: TrainingPlan | None, plan_path: str | None, tokenizer: Tokenizer,
-                 spans: list[dict[str, Any]], clusters_per_bucket: dict[str, int], shuffle: dict[str, Any],
-                 span_tokens: int, input_path: str, output: str) -> dict[str, Any]:
+def report_sections(*, total: RepetitionFigures, per_source: dict[str, RepetitionFigures],
+                    source_stats: dict[str, dict[str, int]], exact: dict[str, Any], risk: RiskAssessment,
+                    resolved: ResolvedPlan, plan: TrainingPlan | None, plan_path: str | None, tokenizer: Tokenizer,
+                    spans: list[dict[str, Any]], clusters_per_bucket: dict[str, int], shuffle: dict[str, Any],
+                    span_tokens: int, input_path: str, output: str) -> dict[str, Any]:
+    """The job's own sections of report.json, in order (``JobRun.finish`` adds the run's bookkeeping)."""
     headline = figure_summary(total, exact["documents"], clusters_per_bucket)
     sources = {}
     for name, fig in per_source.items():
@@ -110,12 +111,7 @@ def build_report(*, run, total: RepetitionFigures, per_source: dict[str, Repetit
         entry["empty_documents"] = source_stats.get(name, {}).get("empty", 0)
         entry["passes"] = resolved.passes.get(name, 1.0)
         sources[name] = entry
-    seconds = run.elapsed()
-    run.metrics.update({
-        "tokens_per_second": round(total.tokens / seconds) if seconds else None,
-        "documents": total.documents, "tokens": total.tokens,
-    })
-    return run.report(
+    return dict(
         input=input_path,
         output=output,
         **headline,
@@ -131,6 +127,24 @@ def build_report(*, run, total: RepetitionFigures, per_source: dict[str, Repetit
         shuffle=shuffle,
         definitions=DEFINITIONS,
     )
+
+
+def run_metrics(total: RepetitionFigures, seconds: float) -> dict[str, Any]:
+    """The run's throughput and size, for report.json's ``metrics``."""
+    return {"tokens_per_second": round(total.tokens / seconds) if seconds else None,
+            "documents": total.documents, "tokens": total.tokens}
+
+
+def summary_of(sections: dict[str, Any], risk: RiskAssessment, output: str) -> dict[str, Any]:
+    """What the command prints and report.json repeats as ``summary`` (``JobRun.finish`` adds the seconds)."""
+    return {
+        "output": output, "documents_total": sections["documents_total"], "tokens_total": sections["tokens_total"],
+        "repeated_token_fraction": round(sections["repeated_token_fraction"], 6),
+        "excess_token_fraction": round(sections["excess_token_fraction"], 6),
+        "exact_duplicate_documents": sections["exact_duplicate_documents"], "grade": risk.grade,
+        "share_in_band": round(risk.share_in_band, 6),
+        "report": f"{output}/report.json", "html": f"{output}/report.html",
+    }
 
 
 _GRADE_COLORS = {"Low": "#2e8b57", "Elevated": "#c9a227", "High": "#e07b39", "Critical": "#c0392b"}

@@ -30,6 +30,7 @@ import uuid
 from typing import Any
 
 from corpussieve.errors import ConcurrentWriteError, ConfigError, TableNotFoundError, UnsupportedTableFeatureError
+from corpussieve.session import session_conf
 
 log = logging.getLogger("corpussieve.maintain")
 
@@ -339,22 +340,6 @@ def _spark_table(tables, path: str):
 
 
 @contextlib.contextmanager
-def _session_conf(spark, settings: dict[str, str]):
-    """Set session configuration for the duration of one operation, then put back what was there."""
-    previous = {key: spark.conf.get(key, None) for key in settings}
-    try:
-        for key, value in settings.items():
-            spark.conf.set(key, value)
-        yield
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, value)
-
-
-@contextlib.contextmanager
 def _spark_errors(path: str):
     try:
         yield
@@ -369,7 +354,7 @@ def _spark_errors(path: str):
 def _spark_compact(tables, path: str, target: int, metadata: dict[str, Any]) -> dict[str, Any]:
     # OPTIMIZE packs files under minFileSize into bins of up to maxFileSize: both are the target here.
     settings = {_USER_METADATA: _metadata_json(metadata), _OPTIMIZE_MIN: str(target), _OPTIMIZE_MAX: str(target)}
-    with _spark_errors(path), _session_conf(tables.spark, settings):
+    with _spark_errors(path), session_conf(tables.spark, settings):
         row = _spark_table(tables, path).optimize().executeCompaction().select("metrics").first()
     metrics = row["metrics"] if row else None
     if metrics is None:
@@ -383,7 +368,7 @@ def _spark_vacuum(tables, path: str, hours: int, short: bool, metadata: dict[str
     spark = tables.spark
     settings = {_RETENTION_CHECK: "false"} if short else {}
     ident = "delta.`" + path.replace("`", "``") + "`"
-    with _spark_errors(path), _session_conf(spark, settings):
+    with _spark_errors(path), session_conf(spark, settings):
         # A dry run first: it names the files for --dry-run, and when there are none the real VACUUM (which
         # would still commit VACUUM START and END) is skipped, so an idle run commits nothing.
         listed = spark.sql(f"VACUUM {ident} RETAIN {int(hours)} HOURS DRY RUN")
@@ -394,7 +379,7 @@ def _spark_vacuum(tables, path: str, hours: int, short: bool, metadata: dict[str
         if not count:
             return {"files_removed": 0, "committed": False}
         version = tables.version(path)
-        with _session_conf(spark, {_USER_METADATA: _metadata_json(metadata)}):
+        with session_conf(spark, {_USER_METADATA: _metadata_json(metadata)}):
             _spark_table(tables, path).vacuum(float(hours))
     removed = _vacuum_end_metric(tables, path, version)
     return {"files_removed": count if removed is None else removed, "committed": True}

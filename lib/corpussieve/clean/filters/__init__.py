@@ -1,38 +1,56 @@
-"""Quality filters: each a named class with stated reasons and its own config, run as one stack.
+"""Quality filters: each a named class with declared reasons and its own config, run as one stack.
 
-``FilterStack.run`` cleans C4's bad lines, identifies the language, measures every enabled
-filter's signals once and judges them. ``FilterStack.judge`` re-judges stored signals with other
-thresholds, without the text.
+``FILTERS`` is the registry, in run order: ``FiltersConfig`` (``clean.filters``: one sub-config per
+filter, keyed by its name) and ``FilterStack`` are both built from it, so adding a filter is one module
+(its config class and its ``QualityFilter``) and one entry here.
+
+``FilterStack.run`` lets filters clean lines (C4 drops its bad lines), identifies the language, measures
+every enabled filter's signals once and judges them. ``FilterStack.judge`` re-judges stored signals with
+other thresholds, without the text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
+from pydantic import Field, create_model
 
-from corpussieve.clean.config import (
-    C4Config,
-    FiltersConfig,
-    FineWebQualityConfig,
-    GopherQualityConfig,
-    GopherRepetitionConfig,
-    LanguageConfig,
-    LengthConfig,
-)
-from corpussieve.clean.filters.base import DocView, QualityFilter
-from corpussieve.clean.filters.c4 import C4
-from corpussieve.clean.filters.fineweb import FineWebQuality
-from corpussieve.clean.filters.gopher_quality import GopherQuality
-from corpussieve.clean.filters.gopher_repetition import GopherRepetition
-from corpussieve.clean.filters.language import LanguageFilter, identify_language
-from corpussieve.clean.filters.length import LengthFilter
+from corpussieve.clean.filters.base import DocView, FilterConfig, QualityFilter
+from corpussieve.clean.filters.c4 import C4, C4Config
+from corpussieve.clean.filters.fineweb import FineWebQuality, FineWebQualityConfig
+from corpussieve.clean.filters.gopher_quality import GopherQuality, GopherQualityConfig
+from corpussieve.clean.filters.gopher_repetition import GopherRepetition, GopherRepetitionConfig
+from corpussieve.clean.filters.language import LanguageConfig, LanguageFilter, identify_language
+from corpussieve.clean.filters.length import LengthConfig, LengthFilter
+from corpussieve.configbase import StrictModel
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
-    "C4", "DocView", "FilterOutcome", "FilterStack", "FineWebQuality", "GopherQuality", "GopherRepetition",
-    "LanguageFilter", "LengthFilter", "QualityFilter", "identify_language", "usual_stack_config",
+    "C4", "FILTERS", "DocView", "FilterConfig", "FilterOutcome", "FilterStack", "FiltersConfig", "FineWebQuality",
+    "GopherQuality", "GopherRepetition", "LanguageFilter", "LengthFilter", "QualityFilter", "identify_language",
+    "usual_stack_config",
 ]  # fmt: skip
+
+#: every filter, in the order the stack runs them (and ``clean.filters`` lists their configs)
+FILTERS: tuple[type[QualityFilter], ...] = (C4, LengthFilter, LanguageFilter, GopherQuality, GopherRepetition,
+                                            FineWebQuality)
+
+
+def _filters_config(filters: tuple[type[QualityFilter], ...]) -> type[StrictModel]:
+    """``clean.filters``: one field per filter, named after it, holding its config (defaults when absent)."""
+    names = [f.name for f in filters]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two filters share a name: {names}")
+    fields: dict[str, Any] = {f.name: (f.config, Field(default_factory=f.config)) for f in filters}
+    return create_model("FiltersConfig", __base__=StrictModel, __module__=__name__,
+                        __doc__="The document filter stack, in the order signals are measured.", **fields)
+
+
+FiltersConfig = _filters_config(FILTERS)
 
 
 @dataclass
@@ -51,34 +69,32 @@ class FilterOutcome:
 
 
 class FilterStack:
-    """The enabled filters of a ``FiltersConfig``, in a fixed order."""
+    """The enabled filters of a ``FiltersConfig``, in registry order.
 
-    def __init__(self, cfg: FiltersConfig | None = None) -> None:
-        self.cfg = cfg or FiltersConfig()
-        self.c4 = C4(self.cfg.c4)
-        self.language = LanguageFilter(self.cfg.language)
-        candidates: list[QualityFilter] = [
-            self.c4,
-            LengthFilter(self.cfg.length),
-            self.language,
-            GopherQuality(self.cfg.gopher_quality),
-            GopherRepetition(self.cfg.gopher_repetition),
-            FineWebQuality(self.cfg.fineweb),
-        ]
-        self.filters = [f for f in candidates if f.cfg.enabled]
+    Cheap to build (one object per filter holding its config; the language model is loaded once per
+    process), so a worker builds one per task and ``clean_document`` one per call.
+    """
+
+    def __init__(self, cfg: Any = None) -> None:
+        self.cfg = cfg if cfg is not None else FiltersConfig()
+        candidates = [f(getattr(self.cfg, f.name)) for f in FILTERS]
+        self.filters: list[QualityFilter] = [f for f in candidates if f.cfg.enabled]
+        # the filters that change the text before it is judged (C4's line rules)
+        self._line_cleaners = [f for f in self.filters if type(f).clean_lines is not QualityFilter.clean_lines]
 
     def run(self, text: str) -> FilterOutcome:
-        """Clean C4 lines, identify the language, measure and judge every enabled filter."""
-        line_signals: dict[str, float] = {}
-        if self.c4.cfg.enabled:
-            text, line_signals = self.c4.clean_lines(text)
+        """Let filters clean lines, identify the language, measure and judge every enabled filter."""
+        line_signals: dict[str, dict[str, float]] = {}
+        for cleaner in self._line_cleaners:
+            text, line_signals[cleaner.name] = cleaner.clean_lines(text)
         language, score = identify_language(text, self.cfg.language.max_chars)
         doc = DocView(text, language, score)
         outcome = FilterOutcome(text, language, score)
         for quality_filter in self.filters:
             signals, reasons = quality_filter.check(doc)
-            if quality_filter is self.c4:
-                signals = line_signals | signals
+            before = line_signals.get(quality_filter.name)
+            if before is not None:
+                signals = before | signals
             outcome.signals[quality_filter.name] = signals
             outcome.reasons.extend(reasons)
         return outcome
@@ -94,6 +110,8 @@ class FilterStack:
 
     def signal_schema(self) -> pa.StructType:
         """Arrow type of the stored ``quality`` struct: one float64 struct per enabled filter."""
+        import pyarrow as pa
+
         fields = []
         for quality_filter in self.filters:
             names = quality_filter.signal_names()
@@ -101,7 +119,7 @@ class FilterStack:
         return pa.struct(fields)
 
 
-def usual_stack_config() -> FiltersConfig:
+def usual_stack_config() -> Any:
     """The usual FineWeb-style stack, for comparison: Gopher repetition and quality with their
     published thresholds and the common tokenization (punctuation tokens are words, English stop
     words for every language), C4 with 3-word lines and 5 sentences but no punctuation rule, and

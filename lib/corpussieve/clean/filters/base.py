@@ -3,6 +3,10 @@
 ``measure`` depends only on the text (and the detected language), never on a threshold, so the
 signals can be stored in a ``quality`` struct and re-judged with other thresholds without being
 recomputed. ``judge`` returns reason names; a document is kept when no enabled filter names one.
+
+A filter is one module: its config class (a ``FilterConfig``) and its ``QualityFilter`` subclass, whose
+``name`` is its key under ``clean.filters`` and whose ``reasons`` are declared (``corpussieve.reasons``)
+when the class is defined. ``corpussieve.clean.filters.FILTERS`` lists the filters in run order.
 """
 
 from __future__ import annotations
@@ -14,8 +18,17 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 import numpy as np
+from pydantic import Field
 
 from corpussieve.clean import words as w
+from corpussieve.configbase import StrictModel
+from corpussieve.reasons import Codes, declare
+
+
+class FilterConfig(StrictModel):
+    """Common to every filter."""
+
+    enabled: bool = Field(True, description="Run this filter (its signals are measured only when enabled).")
 
 
 @dataclass
@@ -64,12 +77,31 @@ class DocView:
 class QualityFilter(ABC):
     """One named rule set with its config (a pydantic sub-config with ``enabled`` and thresholds)."""
 
+    #: the filter's key under ``clean.filters`` and the step of its reason codes ('gopher_quality')
     name: ClassVar[str]
-    #: reason names this filter can return, with what each means
+    #: its config class, the type of ``clean.filters.<name>``
+    config: ClassVar[type[FilterConfig]]
+    #: reason names this filter can return, with what each means (declared as ``<name>:<reason>``)
     reasons: ClassVar[Mapping[str, str]]
+    #: the declared codes by reason name (``GopherQuality.codes["too_few_words"]``)
+    codes: ClassVar[Codes]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Declare a concrete filter's reasons when its class is defined, so a report can describe them."""
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            config = cls.__dict__.get("config")
+            if not (isinstance(config, type) and issubclass(config, FilterConfig)):
+                raise TypeError(f"filter {cls.__name__} needs a config class derived from FilterConfig")
+            cls.codes = declare(cls.name, cls.reasons)
 
     def __init__(self, cfg: Any) -> None:
         self.cfg = cfg
+
+    def clean_lines(self, text: str) -> tuple[str, dict[str, float]]:
+        """The text as this filter wants the stack to judge it, and signals about the change; runs before
+        the language is identified. Most filters change nothing (C4 drops its bad lines)."""
+        return text, {}
 
     @abstractmethod
     def signal_names(self) -> tuple[str, ...]:

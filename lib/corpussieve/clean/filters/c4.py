@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from corpussieve.clean.config import C4Config
-from corpussieve.clean.filters.base import DocView, QualityFilter
+from pydantic import Field
+
+from corpussieve.clean.filters.base import DocView, FilterConfig, QualityFilter
 
 END_PUNCTUATION = (".", "?", "!", '"', "'", "”", "’", "…", "。", "！", "？", "।", "؟")
 POLICY_SUBSTRINGS = (
@@ -33,11 +34,32 @@ def count_sentences(lines: list[str]) -> int:
     return len(pieces) - list(map(_WORD_CHAR.search, pieces)).count(None)
 
 
+class C4Config(FilterConfig):
+    """C4 rules (Raffel et al. 2020): line-level removals, then document-level rejections."""
+
+    punctuation_rule: bool = Field(
+        False, description="Drop lines without terminal punctuation (the 'punctuation rule'; off in FineWeb)."
+    )
+    min_words_per_line: int = Field(
+        0, ge=0, description="Drop lines with fewer words (C4 uses 3; 0 keeps headings and short lines)."
+    )
+    max_word_length: int = Field(1000, ge=1, description="Drop lines holding a longer word.")
+    drop_javascript_lines: bool = Field(True, description="Drop lines mentioning 'javascript'.")
+    drop_policy_lines: bool = Field(True, description="Drop lines about terms of use, privacy or cookie policies.")
+    reject_lorem_ipsum: bool = Field(True, description="Reject documents holding 'lorem ipsum'.")
+    reject_curly_braces: bool = Field(True, description="Reject documents holding '{' (code, templates).")
+    max_curly_braces: int = Field(
+        0, ge=0, description="Documents with more '{' than this are rejected when reject_curly_braces is on."
+    )
+    min_sentences: int = Field(3, ge=0, description="Documents with fewer sentences are rejected.")
+
+
 class C4(QualityFilter):
     """Line removals (punctuation rule, short lines, javascript, policy, giant words), then
     lorem ipsum, curly braces and minimum sentences on what is left."""
 
     name = "c4"
+    config = C4Config
     reasons = {
         "lorem_ipsum": "holds 'lorem ipsum' (placeholder text)",
         "curly_braces": "holds more '{' than max_curly_braces (code or templates)",

@@ -5,18 +5,45 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from corpussieve.clean.config import FineWebQualityConfig
-from corpussieve.clean.filters.base import DocView, QualityFilter, ratio
+from pydantic import Field
+
+from corpussieve.clean.filters.base import DocView, FilterConfig, QualityFilter, ratio
 
 STOP_CHARS = (
     ".", "!", "?", "…", '"', "'", "”", "’", "»", "。", "！", "？", "।", "॥", "؟", "։", "።", "」", "』",
 )  # fmt: skip
 
 
+class FineWebQualityConfig(FilterConfig):
+    """FineWeb quality rules (Penedo et al. 2024)."""
+
+    min_line_punct_ratio: float = Field(
+        0.12, ge=0, le=1, description="Share of lines ending in terminal punctuation; below it: 'line_punct_ratio'."
+    )
+    max_short_line_ratio: float = Field(
+        0.67, ge=0, le=1, description="Share of lines at most short_line_chars long; at or above: 'short_lines'."
+    )
+    short_line_chars: int = Field(30, ge=1, description="A line this long or shorter is short.")
+    max_dup_line_char_ratio: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Share of characters in repeated lines; at or above: 'dup_line_chars'. FineWeb uses 0.01, "
+        "which rejects an article for one repeated subheading; site boilerplate is removed by its own stage.",
+    )
+    max_newline_word_ratio: float = Field(
+        0.3, ge=0, description="Line breaks per word above this: 'list_like' (a list, not prose)."
+    )
+    count_punctuation_as_words: bool = Field(
+        False, description="Reproduce the usual tokenization: punctuation tokens count as words."
+    )
+
+
 class FineWebQuality(QualityFilter):
     """Line punctuation ratio, short-line ratio, repeated-line characters, newlines per word."""
 
     name = "fineweb"
+    config = FineWebQualityConfig
     reasons = {
         "line_punct_ratio": "too few lines end in terminal punctuation",
         "short_lines": "too many lines are short",

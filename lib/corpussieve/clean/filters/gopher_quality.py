@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
-from corpussieve.clean.config import GopherQualityConfig
-from corpussieve.clean.filters.base import DocView, QualityFilter, ratio
+from pydantic import Field, model_validator
+
+from corpussieve.clean.filters.base import DocView, FilterConfig, QualityFilter, ratio
 from corpussieve.clean.filters.stopwords import STOP_WORDS
 from corpussieve.clean.words import count_in, count_with_letter
 
@@ -13,10 +15,56 @@ _BULLETS = ("•", "-", "*", "–", "·", "●", "▪", "‣", "◦")
 _ELLIPSES = ("...", "…")
 
 
+class GopherQualityConfig(FilterConfig):
+    """Gopher quality rules (Rae et al. 2021), with words defined as tokens holding a letter or digit."""
+
+    min_words: int = Field(50, ge=0, description="Fewer words: rejected 'too_few_words'.")
+    max_words: int = Field(100_000, ge=1, description="More words: rejected 'too_many_words'.")
+    min_mean_word_length: float = Field(3.0, ge=0, description="Shorter mean word length: 'short_words'.")
+    max_mean_word_length: float = Field(10.0, gt=0, description="Longer mean word length: 'long_words'.")
+    max_symbol_word_ratio: float = Field(
+        0.1, ge=0, description="('#' + '...' + '…') per word above this: 'symbol_ratio'."
+    )
+    max_bullet_lines_ratio: float = Field(0.9, ge=0, le=1, description="Share of lines starting with a bullet.")
+    max_ellipsis_lines_ratio: float = Field(0.3, ge=0, le=1, description="Share of lines ending with an ellipsis.")
+    min_lines_for_line_ratios: int = Field(
+        5, ge=0, description="The bullet and ellipsis line ratios are judged only on documents with this many lines "
+        "(one truncated line of three is not a pattern).",
+    )
+    min_alpha_word_ratio: float = Field(
+        0.8, ge=0, le=1, description="Share of words holding a letter; below it: 'non_alpha_words'."
+    )
+    min_stop_words: int = Field(
+        2, ge=0, description="Fewer function words of the document's language: 'few_stop_words'."
+    )
+    count_punctuation_as_words: bool = Field(
+        False,
+        description="Reproduce the common flaw: punctuation tokens count as (non-alphabetic) words. Off: fixed.",
+    )
+    stop_words: Literal["per_language", "english"] = Field(
+        "per_language",
+        description="Function words of the detected language (languages without a list skip the rule), "
+        "or always English as in Gopher.",
+    )
+    spaceless_languages: list[str] = Field(
+        default_factory=lambda: ["zh", "ja", "th", "lo", "km", "my", "bo"],
+        description="Languages written without spaces: word-length and word-count rules are not applied.",
+    )
+
+    @model_validator(mode="after")
+    def _ranges(self) -> GopherQualityConfig:
+        if self.min_words > self.max_words:
+            raise ValueError("min_words must not exceed max_words")
+        if self.min_mean_word_length > self.max_mean_word_length:
+            raise ValueError("min_mean_word_length must not exceed max_mean_word_length")
+        return self
+
+
 class GopherQuality(QualityFilter):
     """Word count and length, symbol and ellipsis density, bullet-list shape, letters, function words."""
 
     name = "gopher_quality"
+    config = GopherQualityConfig
     reasons = {
         "too_few_words": "fewer words than min_words",
         "too_many_words": "more words than max_words",

@@ -23,9 +23,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic import Field, model_validator
 
-from corpussieve.clean.config import GopherRepetitionConfig
-from corpussieve.clean.filters.base import DocView, QualityFilter, duplicate_items, ratio
+from corpussieve.clean.filters.base import DocView, FilterConfig, QualityFilter, duplicate_items, ratio
 from corpussieve.hashing import fmix64
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -176,10 +176,42 @@ def duplicate_ngram_chars(ngrams: SortedNgrams, word_lengths: np.ndarray) -> np.
     return (covered * word_lengths).sum(axis=1)
 
 
+class GopherRepetitionConfig(FilterConfig):
+    """Gopher repetition rules: duplicate lines/paragraphs and repeated n-grams, as character fractions."""
+
+    max_dup_line_fraction: float = Field(0.3, ge=0, le=1, description="Share of lines that repeat an earlier one.")
+    max_dup_para_fraction: float = Field(
+        0.3, ge=0, le=1, description="Share of paragraphs that repeat an earlier one."
+    )
+    max_dup_line_char_fraction: float = Field(
+        0.2, ge=0, le=1, description="Share of characters in repeated lines."
+    )
+    max_dup_para_char_fraction: float = Field(
+        0.2, ge=0, le=1, description="Share of characters in repeated paragraphs."
+    )
+    max_top_ngram_char_fraction: dict[int, float] = Field(
+        default_factory=lambda: {2: 0.2, 3: 0.18, 4: 0.16},
+        description="n -> max share of characters covered by the most frequent n-gram.",
+    )
+    max_dup_ngram_char_fraction: dict[int, float] = Field(
+        default_factory=lambda: {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10},
+        description="n -> max share of characters covered by repeated n-grams.",
+    )
+
+    @model_validator(mode="after")
+    def _ngram_sizes(self) -> GopherRepetitionConfig:
+        for table in (self.max_top_ngram_char_fraction, self.max_dup_ngram_char_fraction):
+            for n, frac in table.items():
+                if not 1 <= n <= 20 or not 0 <= frac <= 1:
+                    raise ValueError(f"n-gram rule {n}: {frac} needs 1 <= n <= 20 and 0 <= fraction <= 1")
+        return self
+
+
 class GopherRepetition(QualityFilter):
     """Repeated lines and paragraphs (by count and by characters), top and duplicated n-grams."""
 
     name = "gopher_repetition"
+    config = GopherRepetitionConfig
     reasons = {
         "dup_lines": "share of repeated lines over max_dup_line_fraction",
         "dup_paragraphs": "share of repeated paragraphs over max_dup_para_fraction",

@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from pydantic import Field
 
-from corpussieve.clean.config import LanguageConfig
-from corpussieve.clean.filters.base import DocView, QualityFilter
+from corpussieve.clean.filters.base import DocView, FilterConfig, QualityFilter
 
 _IDENTIFIER: Any = None
 
@@ -111,10 +111,23 @@ def identify_language(text: str | None, max_chars: int = 20_000) -> tuple[str | 
     return str(language), min(max(float(score), 0.0), 1.0)
 
 
+class LanguageConfig(FilterConfig):
+    """Language identification with py3langid (ships its model; normalized probabilities)."""
+
+    languages: list[str] | None = Field(
+        None, description="Accepted ISO 639-1 codes; null accepts every language that clears min_score."
+    )
+    min_score: float = Field(0.5, ge=0, le=1, description="Lowest accepted language probability.")
+    max_chars: int = Field(
+        20_000, ge=100, description="Only the first this many characters are classified (speed, same answer)."
+    )
+
+
 class LanguageFilter(QualityFilter):
     """Keeps documents in the accepted languages whose language probability clears min_score."""
 
     name = "language"
+    config = LanguageConfig
     reasons = {
         "unknown": "no language could be identified (no letters)",
         "low_score": "language probability under min_score",

@@ -4,11 +4,11 @@ import numpy as np
 import pyarrow as pa
 
 from corpussieve.clean.config import CleanConfig, CleanJobConfig
-from corpussieve.clean.pipeline import clean_document
-from corpussieve.clean.stages import STEPS, filter_batch, prepare_batch, remove_batch
+from corpussieve.clean.document import clean_document
+from corpussieve.clean.arrowfns import STEPS, filter_batch, prepare_batch, remove_batch
 
 from .test_filters import GOOD
-from .test_pipeline import HTML
+from .test_document import HTML
 
 CHROME = ["Planet Daily", "World", "Business", "Culture and arts"]
 
@@ -113,3 +113,17 @@ def test_keep_html_option():
     cfg = CleanConfig(job=CleanJobConfig(keep_html=True))
     out = prepare_batch(_batch(ROWS[:1]), cfg)
     assert out.column(out.schema.get_field_index("html")).to_pylist() == [HTML]
+
+
+def test_each_function_outputs_the_columns_it_declares():
+    from corpussieve.clean.arrowfns import REMOVE_COLUMNS, filter_columns, output_schema, prepare_columns
+    from corpussieve.clean.document import filter_stack
+
+    for cfg in (CleanConfig(), CleanConfig(job=CleanJobConfig(keep_html=True))):
+        batch = _batch(ROWS)
+        prepared = prepare_batch(batch, cfg)
+        assert prepared.schema == output_schema(batch.schema, *prepare_columns(cfg))
+        removed = remove_batch(prepared, np.zeros(0, dtype=np.int64))
+        assert removed.schema == output_schema(prepared.schema, *REMOVE_COLUMNS)
+        filtered = filter_batch(removed, cfg)
+        assert filtered.schema == output_schema(removed.schema, filter_columns(filter_stack(cfg)))

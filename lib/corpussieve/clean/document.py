@@ -10,22 +10,23 @@ stage between the second and the third:
 3. ``filter_text``: C4 line rules, language identification, quality signals and reasons.
 
 ``clean_document`` runs 1 and 3 for one document; ``clean_batch`` for a batch. A document's result
-never depends on the other documents of its batch.
+never depends on the other documents of its batch. Rejections are the codes declared in
+``corpussieve.clean.reasons`` (and by each filter).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from corpussieve.clean.boilerplate import drop_boilerplate_lines
-from corpussieve.clean.config import CleanConfig, FiltersConfig
+from corpussieve.clean.config import CleanConfig
 from corpussieve.clean.extract import extract_main_text
 from corpussieve.clean.filters import FilterStack
 from corpussieve.clean.lines import split_lines
 from corpussieve.clean.markup import strip_markup
+from corpussieve.clean.reasons import EXTRACT, INPUT
 from corpussieve.clean.repair import repair_text
 
 
@@ -55,15 +56,11 @@ class CleanResult:
         return not self.reasons and self.text is not None
 
 
-@lru_cache(maxsize=8)
-def _stack(cfg_json: str) -> FilterStack:
-    """One filter stack per distinct filters config, per worker process."""
-    return FilterStack(FiltersConfig.model_validate_json(cfg_json))
-
-
 def filter_stack(cfg: CleanConfig) -> FilterStack:
-    """The (cached) filter stack of a config."""
-    return _stack(cfg.filters.model_dump_json())
+    """The filter stack of a config. Built afresh: a stack is one small object per filter (about 10 us,
+    a third of what serializing the config to look up a cached one cost), so batches build one per
+    task (``arrowfns.remove_and_filter_batches``) and single documents one per call."""
+    return FilterStack(cfg.filters)
 
 
 def prepare_text(html: str | bytes | None, text: str | None, cfg: CleanConfig) -> Prepared:
@@ -75,17 +72,17 @@ def prepare_text(html: str | bytes | None, text: str | None, cfg: CleanConfig) -
         extraction = extract_main_text(html, cfg.extraction)
         mode = extraction.mode
         if extraction.text is None:
-            return Prepared(None, [extraction.reason or "extract:no_main_text"], steps, mode)
+            return Prepared(None, [extraction.reason or EXTRACT["no_main_text"]], steps, mode)
         body = extraction.text
         steps["extract"] = len(body)
     elif isinstance(text, str) and text.strip():
         steps["input"] = len(text)
         if len(text) > cfg.markup.max_text_chars:
-            return Prepared(None, ["input:too_large"], steps)
+            return Prepared(None, [INPUT["too_large"]], steps)
         body = strip_markup(text, cfg.markup.code_blocks) if cfg.markup.strip_markup else text
         steps["markup"] = len(body)
     else:
-        return Prepared(None, ["input:empty"], steps)
+        return Prepared(None, [INPUT["empty"]], steps)
     body = repair_text(body, cfg.repair)
     steps["repair"] = len(body)
     if cfg.lines.drop_universal_patterns:
@@ -93,7 +90,7 @@ def prepare_text(html: str | bytes | None, text: str | None, cfg: CleanConfig) -
         body = "\n".join(kept).strip()
         steps["boilerplate_lines"] = len(body)
     if not body:
-        return Prepared(None, ["input:no_text_left"], steps, mode)
+        return Prepared(None, [INPUT["no_text_left"]], steps, mode)
     return Prepared(body, [], steps, mode)
 
 
@@ -103,8 +100,7 @@ def filter_text(text: str, cfg: CleanConfig) -> CleanResult:
 
 
 def run_filters(stack: FilterStack, text: str) -> CleanResult:
-    """``filter_text`` with the config's stack already looked up: a batch looks it up once, not once
-    per document (the lookup serializes the config)."""
+    """``filter_text`` with the stack already built: a batch builds it once, not once per document."""
     outcome = stack.run(text)
     steps = {"filters": len(outcome.text)}
     return CleanResult(

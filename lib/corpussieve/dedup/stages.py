@@ -1,7 +1,8 @@
-"""The dedup job's Spark stages, in the order they run.
+"""The dedup job's Spark stages (``DedupStages``), in the order they run; ``job.run`` times them.
 
-exact keys -> exact groups -> signatures (one per exact group) -> LSH buckets -> verified edges ->
-connected components -> keep rule -> outputs (documents, clusters, index rows).
+input checks and exact keys -> exact groups -> signatures (one per exact group) -> LSH buckets ->
+verified edges -> connected components -> keep rule -> outputs (documents, clusters, index rows).
+The Python the workers run is in ``arrowfns``; the report's pure parts in ``report``.
 
 Every document of the run is a *node*: the batch's documents, plus the index documents that meet them
 (same id, same exact hash, or a shared LSH bucket). Nodes carry the columns the keep rule orders by;
@@ -67,7 +68,7 @@ def _hinted(df: DataFrame, rows: int, limit: int) -> DataFrame:
     return F.broadcast(df) if rows <= limit else df
 
 
-class DedupPipeline:
+class DedupStages:
     """One run of the dedup job over ``batch`` (the input table's DataFrame), optionally against ``index``.
 
     ``checkpoint`` (``df -> df``) writes an intermediate and returns it read back (see ``ParquetCheckpoints``).
@@ -141,10 +142,7 @@ class DedupPipeline:
                                    F.coalesce(F.octet_length("text"), F.lit(0)).cast("long").alias("text_bytes"),
                                    *self._order_values())
         passthrough = [f for f in source.schema.fields if f.name not in ("id", "text")]
-        schema = T.StructType([T.StructField("id", T.StringType()), T.StructField("exact_hi", T.LongType()),
-                               T.StructField("exact_lo", T.LongType()), T.StructField("blank", T.BooleanType()),
-                               T.StructField("signature", T.BinaryType()),
-                               T.StructField("band_keys", T.ArrayType(T.LongType())), *passthrough])
+        schema = T.StructType([*T.StructType.fromDDL(arrowfns.KEYS_AND_SKETCHES_DDL).fields, *passthrough])
         sketch = arrowfns.keys_and_sketches(self.cfg, self.plan.bands, self.plan.rows,
                                             skip_repeats=self.index is None)
         keys = self._materialize(source.mapInArrow(sketch, schema))
@@ -234,7 +232,8 @@ class DedupPipeline:
         rep_id = F.first("id").over(group.orderBy(*keep_order(self.rule)))
         signs = (F.col("id") == rep_id) & (F.col("origin") == ORIGIN_NEW)
         # Members of one exact group share their signature: a representative takes whichever was computed.
-        groups = members.select(*NODE_COLUMNS, rep_id.alias("rep_id"), F.count(F.lit(1)).over(group).alias("exact_size"),
+        groups = members.select(*NODE_COLUMNS, rep_id.alias("rep_id"),
+                                F.count(F.lit(1)).over(group).alias("exact_size"),
                                 F.when(signs, F.first("signature", ignorenulls=True).over(group)).alias("signature"),
                                 F.when(signs, F.first("band_keys", ignorenulls=True).over(group)).alias("band_keys"))
         groups = self._materialize(groups)
@@ -269,7 +268,7 @@ class DedupPipeline:
         live = self.index.filter(~F.col("blank"))
         same = live.filter(F.col("banding") == current).select("id", "band_keys")
         other = live.filter(F.col("banding") != current).select("id", "signature")
-        rebanded = other.mapInArrow(arrowfns.rebanded(self.cfg.num_perm, self.plan.bands, self.plan.rows),
+        rebanded = other.mapInArrow(arrowfns.rebanded(self.cfg, self.plan.bands, self.plan.rows),
                                     arrowfns.BAND_KEYS_DDL)
         return same.unionByName(rebanded)
 
@@ -340,8 +339,7 @@ class DedupPipeline:
         groups = max(64, 4 * self._shuffle_partitions())
         raw = (rows.withColumn("group", F.pmod(F.col("bucket"), F.lit(groups)))
                .groupBy("group")
-               .applyInArrow(arrowfns.bucket_edges(self.cfg, self.cfg.bucket_min_similarity),
-                             arrowfns.BUCKET_EDGES_DDL))
+               .applyInArrow(arrowfns.bucket_edges(self.cfg), arrowfns.BUCKET_EDGES_DDL))
         raw = self._materialize(raw)
         work = raw.filter(F.col("src").isNull()).agg(
             F.sum("buckets").alias("buckets"), F.sum("large_buckets").alias("large"),
@@ -437,7 +435,7 @@ class DedupPipeline:
         pairs = (near.join(sigs.select(F.col("nid").alias("a"), F.col("signature").alias("sig_a")), "a")
                  .join(sigs.select(F.col("nid").alias("b"), F.col("signature").alias("sig_b")), "b")
                  .select("a", "b", "sig_a", "sig_b")
-                 .mapInArrow(arrowfns.pair_similarity(self.cfg.num_perm), arrowfns.PAIR_SIMILARITY_DDL))
+                 .mapInArrow(arrowfns.pair_similarity(self.cfg), arrowfns.PAIR_SIMILARITY_DDL))
         assigned = (ranked.join(pairs.withColumnRenamed("a", "anchor").withColumnRenamed("b", "kept_nid"),
                                 ["anchor", "kept_nid"], "left")
                     .withColumn("similarity", F.when(F.col("match") == "exact", F.lit(1.0))

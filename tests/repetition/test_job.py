@@ -201,7 +201,9 @@ def test_outputs_report_html_and_tables(run_repetition, tables, tmp_path):
     assert report["tokenizer"]["name"] == "cl100k" and len(report["tokenizer"]["vocab_sha256"]) == 64
     assert {"grade", "share_in_band", "band", "explanation"} <= set(report["risk"])
     assert "Closest published configuration" in report["risk"]["explanation"]
-    assert [s["name"] for s in report["stages"]][:4] == ["read", "tokenize", "count", "coverage"]
+    assert [s["name"] for s in report["stages"]] == ["read", "tokenize", "count", "coverage", "exact_duplicates",
+                                                     "spans", "risk", "write", "report"]
+    assert summary == report["summary"]
     assert report["excess_token_fraction"] < report["repeated_token_fraction"]
     assert summary["grade"] == report["risk"]["grade"]
 

@@ -1,7 +1,7 @@
 import pytest
 
 from corpussieve.clean.config import CleanConfig, MarkupConfig
-from corpussieve.clean.pipeline import clean_batch, clean_document, filter_text, prepare_text
+from corpussieve.clean.document import clean_batch, clean_document, filter_text, prepare_text
 
 from .test_filters import GOOD
 

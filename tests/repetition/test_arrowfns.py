@@ -71,6 +71,48 @@ def random_texts(rng, n=40, vocabulary=25):
     return texts
 
 
+def test_worker_functions_shipped_like_spark_ships_them_equal_the_brute_force():
+    """What the workers run: the factories' closures over the config, pickled and unpickled as Spark does."""
+    from types import SimpleNamespace
+
+    from pyspark import cloudpickle
+
+    from corpussieve.repetition.config import RepetitionConfig
+
+    def shipped(function):
+        return cloudpickle.loads(cloudpickle.dumps(function))
+
+    texts = random_texts(np.random.default_rng(4), n=30, vocabulary=3)
+    sources = [("a", "b")[i % 2] for i in range(len(texts))]
+    passes = {"a": 1.0, "b": 3.0}
+    config = RepetitionConfig(tokenizer="word", span_tokens=8, block_tokens=1000)
+    docs = pa.record_batch({"id": [f"d{i:03d}" for i in range(len(texts))], "text": texts, "source": sources})
+    tokens = pa.Table.from_batches(list(shipped(A.tokens_map(config))(iter([docs[:11], docs[11:]]))))
+    payload = pa.Table.from_batches(list(shipped(A.payloads_map(config, 3, {"a": 0, "b": 1}, False))(
+        iter(tokens.to_batches(max_chunksize=7)))))
+    repeated = pa.concat_tables([shipped(A.repeated_apply([1.0, 3.0]))(t) for _, t in _groups(payload, "bucket")])
+    broadcast = SimpleNamespace(value=A.RepeatedTable.from_table(repeated))
+    by_broadcast = pa.Table.from_batches(list(shipped(A.coverage_map(config, broadcast, passes))(
+        iter(tokens.select(["id", "source", "token_ids"]).to_batches(max_chunksize=5)))))
+    located = pa.Table.from_batches(list(shipped(A.payloads_map(config, 3, None, True))(
+        iter(tokens.to_batches(max_chunksize=7)))))
+    answer = shipped(A.answers_cogroup())
+    answers = pa.concat_tables([answer(t, repeated.filter(pc.equal(repeated.column("bucket"), bucket)))
+                                for bucket, t in _groups(located, "bucket")])
+    cover = shipped(A.coverage_cogroup(config, passes))
+    by_shuffle = pa.concat_tables([cover(t, answers.filter(pc.equal(answers.column("block"), block)))
+                                   for block, t in _groups(tokens.select(["block", "token_start", "id", "source",
+                                                                           "tokens"]), "block")])
+    tokenizer = get_tokenizer("word")
+    ref = reference_coverage([tokenizer.encode(t).tolist() for t in texts], 8, [passes[s] for s in sources])
+    assert ref.figures.repeated_tokens > 0
+    for result in (by_broadcast, by_shuffle):
+        total = RepetitionFigures()
+        for row in result.filter(pc.equal(result.column("kind"), "figures")).to_pylist():
+            total = total + RepetitionFigures.from_dict(json.loads(row["figures"]))
+        assert total == ref.figures
+
+
 @pytest.mark.parametrize("lookup", ["broadcast", "shuffle"])
 @pytest.mark.parametrize("seed", range(3))
 def test_simulated_pipeline_equals_brute_force(lookup, seed):

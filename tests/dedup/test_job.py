@@ -110,6 +110,9 @@ def test_outputs_for_exact_near_unique_and_blank_documents(dedup, spark, tables,
     assert (summary["kept"], summary["removed_exact"], summary["removed_near"]) == (6, 2, 1)
     assert summary["blank_documents"] == 3
     report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert [s["name"] for s in report["stages"]] == ["read", "exact_groups", "nodes", "lsh_buckets", "verify",
+                                                     "components", "keep", "write", "report"]
+    assert report["stages"][0]["rows_out"] == len(rows)
     assert report["metrics"]["null_text"] == 1 and report["metrics"]["blank_documents"] == 3
     assert report["metrics"]["signed"] == 4  # b's exact group once, c, d, and h's exact group once
     assert report["banding"]["bands"] * report["banding"]["rows"] <= 128

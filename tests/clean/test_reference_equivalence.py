@@ -1,4 +1,6 @@
-"""The fast versions give the same answers as the straightforward versions they replace."""
+"""Vectorized and shortcut implementations give the same answers as straightforward reference versions:
+py3langid's classifier, regex word and sentence splitting, Arrow's string kernels, n-grams one size at a
+time, ftfy on the whole text, line-by-line whitespace folding."""
 
 import random
 import re

@@ -1,0 +1,336 @@
+"""The clean job's Python stages as Arrow batch functions (what ``mapInArrow`` runs), each with the
+columns it outputs, and the factories that close over the config. Pure pyarrow/numpy: importable and
+testable without Spark.
+
+Each takes a ``pa.RecordBatch`` and returns one: the input's other columns pass through
+untouched, ``text`` is replaced, and bookkeeping columns (named ``__*``) are added for the next
+stage and the report.
+
+* ``prepare_batch``: HTML extraction or markup stripping, repair, universal boilerplate lines; the
+  site of each document; the hash of each line (aligned) and each document's distinct line keys.
+* ``remove_batch``: drop the lines that are boilerplate for the document's site or corpus-wide.
+* ``filter_batch``: C4 line rules, language identification, signals and reasons.
+
+``prepare_columns``, ``REMOVE_COLUMNS`` and ``filter_columns`` say which columns each sets (replaced in
+place or appended, in order) and drops, so the Spark stages derive their output schemas from them
+(``output_schema`` here, ``corpussieve.clean.stages`` for Spark types). ``prepare_batches`` and
+``remove_and_filter_batches`` are the ``mapInArrow`` functions: they take the ``CleanConfig`` itself
+(the closure pickles it) and build the filter stack once per task.
+
+A document's result depends only on its own columns (and, for ``remove_batch``, on the corpus-wide
+line counts), never on which batch or partition it travels in.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from corpussieve.arrowutil import column, excerpt, with_columns
+from corpussieve.clean.config import CleanConfig
+from corpussieve.clean.document import filter_stack, prepare_text, run_filters
+from corpussieve.clean.domain import registered_domain
+from corpussieve.clean.filters import FilterStack
+from corpussieve.clean.lines import split_lines
+from corpussieve.clean.reasons import FILTER_STACK, PREPARE, SITE_LINES
+from corpussieve.clean.sitelines import (
+    BatchLines,
+    distinct_per_document,
+    drop_lines,
+    hash_batch_lines,
+    list_parts,
+    pair_member,
+)
+
+LOG = logging.getLogger(__name__)
+
+#: the per-step character counts, in pipeline order (null: the step did not run for that document)
+STEPS: tuple[str, ...] = ("input", "extract", "markup", "repair", "boilerplate_lines", "site_lines", "filters")
+#: where the Python stages' time goes, summed per document
+TIMERS: tuple[str, ...] = ("prepare", "lines", "filters")
+
+LINE_KEY = pa.struct([pa.field("hash", pa.int64()), pa.field("short", pa.bool_())])
+SAMPLE_LINE = pa.struct([pa.field("hash", pa.int64()), pa.field("line", pa.string())])
+EXCERPT_CHARS = 300
+
+
+def _strings(values: pa.Array | None, n: int) -> list[Any]:
+    return [None] * n if values is None else values.to_pylist()
+
+
+def output_schema(schema: pa.Schema, columns: Sequence[pa.Field], drop: Sequence[str] = ()) -> pa.Schema:
+    """The schema ``with_columns`` gives a batch of ``schema``: ``columns`` replace same-named fields in
+    place or are appended in order, ``drop`` is removed."""
+    new = {f.name: f for f in columns}
+    fields = [new.pop(f.name, f) for f in schema if f.name not in drop]
+    return pa.schema([*fields, *new.values()])
+
+
+def prepare_columns(cfg: CleanConfig) -> tuple[list[pa.Field], list[str]]:
+    """The columns ``prepare_batch`` sets, and the ones it drops."""
+    fields = [
+        pa.field("text", pa.string()), pa.field("__site", pa.string()), pa.field("__reasons", pa.list_(pa.string())),
+        pa.field("__mode", pa.string()), pa.field("__excerpt", pa.string()),
+        pa.field("__line_hashes", pa.list_(pa.int64())), pa.field("__line_keys", pa.list_(LINE_KEY)),
+        pa.field("__sec_prepare", pa.float64()), *[pa.field(f"__chars_{step}", pa.int64()) for step in STEPS],
+    ]  # fmt: skip
+    return fields, [] if cfg.job.keep_html else ["html"]
+
+
+def prepare_batch(batch: pa.RecordBatch, cfg: CleanConfig) -> pa.RecordBatch:
+    """Phase 1 of every document, then the site and line hashes of the prepared texts."""
+    n = batch.num_rows
+    htmls = _strings(column(batch, "html"), n)
+    texts = _strings(column(batch, "text"), n)
+    urls = _strings(column(batch, "url"), n)
+    out_text: list[str | None] = []
+    reasons: list[list[str]] = []
+    chars: dict[str, list[int | None]] = {step: [None] * n for step in STEPS}
+    seconds = np.zeros(n)
+    modes: list[str | None] = []
+    excerpts: list[str | None] = []
+    for i in range(n):
+        started = time.perf_counter()
+        html, text = htmls[i], texts[i]
+        if text is not None and not isinstance(text, str):
+            text = None
+        try:
+            prepared = prepare_text(html, text, cfg)
+            body, why, steps, mode = prepared.text, prepared.reasons, prepared.steps, prepared.extraction_mode
+        except Exception as exc:  # one pathological document must never fail the stage
+            LOG.warning("prepare failed on a document: %s: %s", type(exc).__name__, exc)
+            body, why, steps, mode = None, [PREPARE["error"]], {}, None
+        seconds[i] = time.perf_counter() - started
+        out_text.append(body)
+        reasons.append(list(why))
+        modes.append(mode)
+        excerpts.append(None if body is not None else excerpt(html if html is not None else text, EXCERPT_CHARS))
+        for step, value in steps.items():
+            chars[step][i] = value
+    sites = [registered_domain(url) if isinstance(url, str) else None for url in urls]
+
+    started = time.perf_counter()
+    documents = [split_lines(body) for body in out_text]
+    lines = hash_batch_lines(documents, cfg.lines)
+    hashes = _list_array(lines.offsets, lines.hashes, pa.int64(), [body is None for body in out_text])
+    key_offsets, picked = distinct_per_document(lines)
+    keys = pa.StructArray.from_arrays(
+        [pa.array(lines.hashes[picked], pa.int64()), pa.array(lines.short[picked], pa.bool_())],
+        fields=list(LINE_KEY),
+    )
+    line_keys = _list_array(key_offsets, keys, LINE_KEY, [body is None for body in out_text])
+    seconds += (time.perf_counter() - started) / max(n, 1)
+
+    columns: dict[str, pa.Array] = {
+        "text": pa.array(out_text, pa.string()),
+        "__site": pa.array(sites, pa.string()),
+        "__reasons": pa.array(reasons, pa.list_(pa.string())),
+        "__mode": pa.array(modes, pa.string()),
+        "__excerpt": pa.array(excerpts, pa.string()),
+        "__line_hashes": hashes,
+        "__line_keys": line_keys,
+        "__sec_prepare": pa.array(seconds, pa.float64()),
+    }
+    for step in STEPS:
+        columns[f"__chars_{step}"] = pa.array(chars[step], pa.int64())
+    drop = [] if cfg.job.keep_html else ["html"]
+    return with_columns(batch, columns, drop=drop)
+
+
+def _list_array(offsets: np.ndarray, values: Any, value_type: pa.DataType, nulls: Sequence[bool]) -> pa.Array:
+    values = values if isinstance(values, pa.Array) else pa.array(values, value_type)
+    return pa.ListArray.from_arrays(
+        pa.array(offsets, pa.int32()), values, mask=pa.array(nulls, pa.bool_()), type=pa.list_(value_type)
+    )
+
+
+#: the columns ``remove_batch`` sets, and the ones it drops
+REMOVE_COLUMNS: tuple[tuple[pa.Field, ...], tuple[str, ...]] = (
+    (pa.field("text", pa.string()), pa.field("__reasons", pa.list_(pa.string())),
+     pa.field("__chars_site_lines", pa.int64()), pa.field("__lines_site", pa.int64()),
+     pa.field("__lines_corpus", pa.int64()), pa.field("__sample_lines", pa.list_(SAMPLE_LINE)),
+     pa.field("__sec_lines", pa.float64())),
+    ("__line_hashes", "__line_keys", "__site_lines"),
+)
+
+
+def remove_batch(
+    batch: pa.RecordBatch,
+    corpus_hashes: np.ndarray,
+    sample_hashes: np.ndarray | None = None,
+) -> pa.RecordBatch:
+    """Drop the lines whose hash is boilerplate for the document's site (``__site_lines``, a
+    list<int64> per row, joined by site) or for the whole corpus (``corpus_hashes``).
+
+    Counts what each rule dropped, and keeps the text of dropped lines whose hash is in
+    ``sample_hashes`` (the report's examples).
+    """
+    n = batch.num_rows
+    texts = column(batch, "text").to_pylist()
+    started = time.perf_counter()
+    rows, hashes = list_parts(column(batch, "__line_hashes"))
+    site_column = column(batch, "__site_lines")
+    if site_column is not None:
+        set_rows, set_values = list_parts(site_column)
+        by_site = pair_member(rows, hashes, set_rows, set_values)
+    else:
+        by_site = np.zeros(len(hashes), dtype=bool)
+    countable = hashes != 0
+    by_site &= countable
+    by_corpus = countable & ~by_site & np.isin(hashes, corpus_hashes) if len(corpus_hashes) else np.zeros_like(by_site)
+    drop = by_site | by_corpus
+    site_removed = np.bincount(rows[by_site], minlength=n)
+    corpus_removed = np.bincount(rows[by_corpus], minlength=n)
+    sampled = drop & np.isin(hashes, sample_hashes) if sample_hashes is not None and len(sample_hashes) else None
+    starts = np.searchsorted(rows, np.arange(n + 1))
+    reasons = column(batch, "__reasons").to_pylist()
+    out_text: list[str | None] = []
+    chars: list[int | None] = []
+    samples: list[list[dict[str, Any]] | None] = []
+    for i in range(n):
+        text = texts[i]
+        if text is None:
+            out_text.append(None)
+            chars.append(None)
+            samples.append(None)
+            continue
+        lo, hi = starts[i], starts[i + 1]
+        lines = split_lines(text)
+        if hi - lo != len(lines):
+            raise ValueError(f"row {i}: {hi - lo} line hashes for {len(lines)} lines")
+        doc_drop = drop[lo:hi]
+        if doc_drop.any():
+            text = drop_lines(lines, doc_drop)
+            if not text.strip():
+                reasons[i] = [*reasons[i], SITE_LINES["no_text_left"]]
+        out_text.append(text)
+        chars.append(len(text))
+        found: list[dict[str, Any]] | None = None
+        if sampled is not None and sampled[lo:hi].any():
+            found, seen = [], set()
+            for j in np.flatnonzero(sampled[lo:hi]):
+                h = int(hashes[lo + j])
+                if h not in seen:
+                    seen.add(h)
+                    found.append({"hash": h, "line": lines[j][:EXCERPT_CHARS]})
+        samples.append(found)
+    seconds = (time.perf_counter() - started) / max(n, 1)
+    columns = {
+        "text": pa.array(out_text, pa.string()),
+        "__reasons": pa.array(reasons, pa.list_(pa.string())),
+        "__chars_site_lines": pa.array(chars, pa.int64()),
+        "__lines_site": pa.array(site_removed, pa.int64()),
+        "__lines_corpus": pa.array(corpus_removed, pa.int64()),
+        "__sample_lines": pa.array(samples, pa.list_(SAMPLE_LINE)),
+        "__sec_lines": pa.array(np.full(n, seconds), pa.float64()),
+    }
+    return with_columns(batch, columns, drop=REMOVE_COLUMNS[1])
+
+
+def filter_columns(stack: FilterStack) -> list[pa.Field]:
+    """The columns ``filter_batch`` sets (with ``stack``'s signals in ``quality``)."""
+    return [
+        pa.field("text", pa.string()), pa.field("language", pa.string()), pa.field("language_score", pa.float64()),
+        pa.field("quality", stack.signal_schema()), pa.field("__reasons", pa.list_(pa.string())),
+        pa.field("__chars_filters", pa.int64()), pa.field("__sec_filters", pa.float64()),
+    ]  # fmt: skip
+
+
+def filter_batch(batch: pa.RecordBatch, cfg: CleanConfig, stack: FilterStack | None = None) -> pa.RecordBatch:
+    """Phase 3 on every document that still has text and no reason yet (``stack``: ``cfg``'s, built once
+    by the caller that runs many batches)."""
+    n = batch.num_rows
+    texts = column(batch, "text").to_pylist()
+    reasons = column(batch, "__reasons").to_pylist()
+    stack = stack if stack is not None else filter_stack(cfg)
+    quality_type = stack.signal_schema()
+    out_text: list[str | None] = []
+    languages: list[str | None] = []
+    scores: list[float | None] = []
+    signals: list[dict[str, dict[str, float]] | None] = []
+    chars: list[int | None] = []
+    seconds = np.zeros(n)
+    for i in range(n):
+        text = texts[i]
+        if text is None or reasons[i]:
+            out_text.append(text)
+            languages.append(None)
+            scores.append(None)
+            signals.append(None)
+            chars.append(None)
+            continue
+        started = time.perf_counter()
+        try:
+            result = run_filters(stack, text)
+            out_text.append(result.text)
+            languages.append(result.language)
+            scores.append(result.language_score)
+            signals.append(result.signals)
+            chars.append(len(result.text))
+            reasons[i] = [*reasons[i], *result.reasons]
+        except Exception as exc:  # never fail the stage on one document
+            LOG.warning("filters failed on a document: %s: %s", type(exc).__name__, exc)
+            out_text.append(text)
+            languages.append(None)
+            scores.append(None)
+            signals.append(None)
+            chars.append(None)
+            reasons[i] = [*reasons[i], FILTER_STACK["error"]]
+        seconds[i] = time.perf_counter() - started
+    columns = {
+        "text": pa.array(out_text, pa.string()),
+        "language": pa.array(languages, pa.string()),
+        "language_score": pa.array(scores, pa.float64()),
+        "quality": pa.array(signals, quality_type),
+        "__reasons": pa.array(reasons, pa.list_(pa.string())),
+        "__chars_filters": pa.array(chars, pa.int64()),
+        "__sec_filters": pa.array(seconds, pa.float64()),
+    }
+    return with_columns(batch, columns)
+
+
+def remove_and_filter_batch(
+    batch: pa.RecordBatch,
+    corpus_hashes: np.ndarray,
+    sample_hashes: np.ndarray | None,
+    cfg: CleanConfig,
+    stack: FilterStack | None = None,
+) -> pa.RecordBatch:
+    """``remove_batch`` then ``filter_batch`` in one Python pass (one Arrow round trip fewer)."""
+    return filter_batch(remove_batch(batch, corpus_hashes, sample_hashes), cfg, stack)
+
+
+def prepare_batches(cfg: CleanConfig) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The prepare stage's ``mapInArrow`` function."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            yield prepare_batch(batch, cfg)
+
+    return run
+
+
+def remove_and_filter_batches(
+    cfg: CleanConfig, corpus_hashes: np.ndarray, sample_hashes: np.ndarray | None
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The filters stage's ``mapInArrow`` function: the corpus-wide boilerplate hashes and the report's
+    sampled hashes ride in the closure; the filter stack is built once per task."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        stack = filter_stack(cfg)
+        for batch in batches:
+            yield remove_and_filter_batch(batch, corpus_hashes, sample_hashes, cfg, stack)
+
+    return run
+
+
+__all__ = [
+    "BatchLines", "LINE_KEY", "REMOVE_COLUMNS", "SAMPLE_LINE", "STEPS", "TIMERS", "filter_batch", "filter_columns",
+    "output_schema", "prepare_batch", "prepare_batches", "prepare_columns", "remove_and_filter_batch",
+    "remove_and_filter_batches", "remove_batch",
+]  # fmt: skip
