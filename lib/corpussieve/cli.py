@@ -24,6 +24,7 @@ JOBS: dict[str, str] = {
     "clean": "corpussieve.clean.job",
     "dedup": "corpussieve.dedup.job",
     "repetition": "corpussieve.repetition.job",
+    "refresh": "corpussieve.refresh.job",
 }
 
 
@@ -87,6 +88,22 @@ def build_parser() -> argparse.ArgumentParser:
     maint.add_argument("--dry-run", action="store_true", help="report what would be done, change nothing")
     _common_arguments(maint)
 
+    why = sub.add_parser("why", help="what happened to one document in a lake: kept, removed as a duplicate of "
+                                     "which, or rejected by which filters",
+                         description="Look a document id up in every table of a lake built by refresh.")
+    why.add_argument("id", help="the document id")
+    why.add_argument("--lake", required=True, metavar="DIR", help="the lake's root folder")
+    _common_arguments(why)
+
+    forget = sub.add_parser("forget", help="delete documents by id from every table of a lake (privacy and "
+                                           "takedown requests), in committed Delta deletes, logged",
+                            description="Delete the listed ids from raw, raw_rejected, index, removed, documents "
+                                        "and rejected; each table one committed DELETE (none where nothing "
+                                        "matches), the request logged in refresh_log.")
+    forget.add_argument("--lake", required=True, metavar="DIR", help="the lake's root folder")
+    forget.add_argument("--ids", required=True, metavar="FILE", help="one document id per line")
+    _common_arguments(forget)
+
     show = sub.add_parser("show-config", help="print the resolved configuration as YAML")
     show.add_argument("--defaults", action="store_true", help="print the commented defaults (conf/defaults.yaml)")
     _common_arguments(show)
@@ -144,6 +161,8 @@ def main(argv: list[str] | None = None, spark=None) -> int:
             _history(args, spark)
         elif args.command == "maintain":
             print(json.dumps(_maintain(args, spark), indent=2, default=str))
+        elif args.command in ("why", "forget"):
+            print(json.dumps(_audit(args, spark), indent=2, default=str))
         return 0
     except CorpusSieveError as exc:
         print(f"corpussieve: error: {exc}", file=sys.stderr)
@@ -167,6 +186,30 @@ def _maintain(args: argparse.Namespace, spark=None) -> dict[str, Any]:
                         retention_hours=args.retention_hours, target_file_mb=args.target_file_mb,
                         dry_run=args.dry_run, force_short_retention=args.force_short_retention,
                         run_id=JobRun("maintain", config).run_id)
+    finally:
+        if owns:
+            spark.stop()
+
+
+def _audit(args: argparse.Namespace, spark=None) -> dict[str, Any]:
+    """``why`` and ``forget`` over a lake (``corpussieve.refresh.audit``)."""
+    from corpussieve.refresh import audit
+    from corpussieve.refresh.lake import Lake
+    from corpussieve.session import build_session
+    from corpussieve.tables import Tables
+
+    config = build_config(args.conf, args.sets)
+    ids = audit.read_ids(args.ids) if args.command == "forget" else None
+    owns = spark is None
+    if owns:
+        spark = build_session(config.spark, app_name=f"corpussieve-{args.command}")
+    try:
+        tables = Tables(spark, config.tables)
+        lake = Lake(tables.normalize(args.lake).rstrip("/"), config.refresh.tables)
+        if args.command == "why":
+            return audit.why(tables, lake, args.id)
+        run = JobRun("forget", config)
+        return audit.forget(JobContext(spark, tables, config, run), lake, ids, args.ids)
     finally:
         if owns:
             spark.stop()

@@ -21,6 +21,7 @@ from corpussieve.configbase import StrictModel, format_validation_error, read_ya
 from corpussieve.dedup.config import DedupConfig
 from corpussieve.errors import ConfigError
 from corpussieve.ingest.config import FieldNames, IngestConfig
+from corpussieve.refresh.config import RefreshConfig
 from corpussieve.repetition.config import RepetitionConfig
 from corpussieve.runtime_config import SparkConfig, TablesConfig
 
@@ -39,6 +40,7 @@ class Config(StrictModel):
     clean: CleanConfig = Field(default_factory=CleanConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     repetition: RepetitionConfig = Field(default_factory=RepetitionConfig)
+    refresh: RefreshConfig = Field(default_factory=RefreshConfig)
 
 
 def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:

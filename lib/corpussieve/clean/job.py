@@ -71,19 +71,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
 
     persisted = stages.Persisted()
     try:
-        with stages.job_sql_conf(ctx.spark, cfg):
-            with run.stage("prepare", rows_in=docs_in) as st:
-                prepared = persisted.keep(stages.prepare(df, cfg))
-                st.rows_out = prepared.filter(prepared["text"].isNotNull()).count()
-
-            with run.stage("site_lines") as st:
-                boilerplate = stages.find_boilerplate(prepared, cfg, persisted)
-                st.details.update({k: v for k, v in boilerplate.stats.items() if k != "enabled"})
-
-            with run.stage("filters", rows_in=docs_in) as st:
-                final = persisted.keep(stages.remove_and_filter(prepared, boilerplate, cfg))
-                st.rows_out = stages.kept_count(final)
-                persisted.release(but=final)  # everything downstream reads ``final`` now
+        final, boilerplate = stages.clean(ctx.spark, run, df, docs_in, cfg, persisted)
 
         documents, rejected = stages.split_outputs(final, out_columns)
         with run.stage("write") as st:

@@ -46,20 +46,25 @@ class Persisted:
         return df
 
     def release(self, but: Any = None) -> None:
-        """Unpersist every frame except ``but``."""
+        """Unpersist every frame except ``but`` (one frame or a list of them)."""
+        spared = but if isinstance(but, list) else [but]
         for frame in self.frames:
-            if frame is not but:
+            if not any(frame is s for s in spared):
                 frame.unpersist()
-        self.frames = [f for f in self.frames if f is but]
+        self.frames = [f for f in self.frames if any(f is s for s in spared)]
 
 
 def check_input(tables: Any, path: str, version: int) -> tuple[Any, int]:
     """The input table and its row count, with column types and id uniqueness checked (clear errors,
     naming rows)."""
+    return check_frame(tables.require(path, columns=["id"], any_of=("html", "text"), version=version), path)
+
+
+def check_frame(df: Any, path: str) -> tuple[Any, int]:
+    """``check_input`` for a DataFrame already read (``path`` names it in errors): types checked, ids unique."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import BinaryType, StringType
 
-    df = tables.require(path, columns=["id"], any_of=("html", "text"), version=version)
     types = {f.name: f.dataType for f in df.schema.fields}
     for column, allowed in (("text", (StringType,)), ("html", (StringType, BinaryType)), ("url", (StringType,))):
         if column in types and not isinstance(types[column], allowed):
@@ -184,10 +189,42 @@ class Boilerplate:
     corpus_hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     site_lists: Any = None
     top_lines: list[dict[str, Any]] = field(default_factory=list)
+    batch_counts: tuple[Any, Any] | None = None
 
 
-def find_boilerplate(prepared: Any, cfg: CleanConfig, persisted: Persisted) -> Boilerplate:
-    """The site-lines stage: count line hashes per site, decide site and corpus-wide boilerplate."""
+def with_history(counts: Any, sizes: Any, history: Any) -> tuple[Any, Any]:
+    """The batch's line counts and site sizes plus the earlier batches' (a lake's ``site_lines`` table:
+    rows of site, hash, docs, short; a row with a null hash holds the site's documents in ``docs``).
+
+    Only what the batch can be judged by is read back: the counts of the line hashes the batch holds (on
+    every site, for the corpus-wide rule) and the sizes of the batch's sites.
+    """
+    from pyspark.sql import functions as F
+
+    hashes = counts.select("hash").distinct()
+    old_counts = (history.filter(F.col("hash").isNotNull()).join(hashes, "hash", "left_semi")
+                  .select("site", "hash", "docs", "short"))
+    old_sizes = (history.filter(F.col("hash").isNull()).join(sizes.select("site"), "site", "left_semi")
+                 .select("site", F.col("docs").alias("site_docs")))
+    merged_counts = (counts.select("site", "hash", "docs", "short").unionByName(old_counts)
+                     .groupBy("site", "hash").agg(F.sum("docs").alias("docs"), F.max("short").alias("short")))
+    merged_sizes = sizes.unionByName(old_sizes).groupBy("site").agg(F.sum("site_docs").alias("site_docs"))
+    return merged_counts, merged_sizes
+
+
+def site_line_rows(counts: Any, sizes: Any) -> Any:
+    """The batch's counts as ``site_lines`` rows (site, hash, docs, short; site sizes with a null hash)."""
+    from pyspark.sql import functions as F
+
+    return counts.select("site", "hash", F.col("docs").cast("long").alias("docs"), "short").unionByName(
+        sizes.select("site", F.lit(None).cast("long").alias("hash"), F.col("site_docs").cast("long").alias("docs"),
+                     F.lit(None).cast("boolean").alias("short")))
+
+
+def find_boilerplate(prepared: Any, cfg: CleanConfig, persisted: Persisted, history: Any = None) -> Boilerplate:
+    """The site-lines stage: count line hashes per site, decide site and corpus-wide boilerplate; with
+    ``history`` (earlier batches' counts, see ``with_history``) the decision is made on all of them, and
+    ``Boilerplate.batch_counts`` keeps this batch's own counts for the next refresh."""
     from pyspark.sql import functions as F
 
     found = Boilerplate({"enabled": cfg.lines.site_lines})
@@ -195,6 +232,11 @@ def find_boilerplate(prepared: Any, cfg: CleanConfig, persisted: Persisted) -> B
         return found
     counts, sizes = line_counts(prepared)
     counts, sizes = persisted.keep(counts), persisted.keep(sizes)
+    found.batch_counts = (counts, sizes)
+    if history is not None:
+        counts, sizes = with_history(counts, sizes, history)
+        counts, sizes = persisted.keep(counts), persisted.keep(sizes)
+        found.stats["with_earlier_batches"] = True
     site, corpus = find_site_lines(counts, sizes, cfg)
     site = persisted.keep(site)
     corpus_rows = corpus.collect()
@@ -228,6 +270,30 @@ def remove_and_filter(prepared: Any, boilerplate: Boilerplate, cfg: CleanConfig)
     removed = spark_schema(staged.schema, *REMOVE_COLUMNS)
     schema = spark_schema(removed, filter_columns(filter_stack(cfg)))
     return staged.mapInArrow(remove_and_filter_batches(cfg, boilerplate.corpus_hashes, sample_hashes), schema)
+
+
+def clean(spark: Any, run: Any, df: Any, docs_in: int, cfg: CleanConfig, persisted: Persisted,
+          history: Any = None, keep_counts: bool = False, prefix: str = "") -> tuple[Any, Boilerplate]:
+    """Run the prepare, site_lines and filters stages over ``df`` as timed stages of ``run`` (named with
+    ``prefix``); return the persisted per-document frame (``__reasons`` empty for kept documents) and what
+    the site-lines stage found. ``history``: earlier batches' line counts (``find_boilerplate``);
+    ``keep_counts``: this batch's line counts stay cached (a lake appends them to its ``site_lines``)."""
+    with job_sql_conf(spark, cfg):
+        with run.stage(f"{prefix}prepare", rows_in=docs_in) as st:
+            prepared = persisted.keep(prepare(df, cfg))
+            st.rows_out = prepared.filter(prepared["text"].isNotNull()).count()
+
+        with run.stage(f"{prefix}site_lines") as st:
+            boilerplate = find_boilerplate(prepared, cfg, persisted, history)
+            st.details.update({k: v for k, v in boilerplate.stats.items() if k != "enabled"})
+
+        with run.stage(f"{prefix}filters", rows_in=docs_in) as st:
+            final = persisted.keep(remove_and_filter(prepared, boilerplate, cfg))
+            st.rows_out = kept_count(final)
+            # everything downstream reads ``final`` now (and this batch's line counts, when kept for a lake)
+            keep = [final, *(boilerplate.batch_counts or ())] if keep_counts else [final]
+            persisted.release(but=keep)
+    return final, boilerplate
 
 
 def kept_count(final: Any) -> int:
@@ -316,7 +382,7 @@ def report_inputs(final: Any, top: list[dict[str, Any]], cfg: CleanConfig) -> di
 
 
 __all__ = [
-    "Boilerplate", "Persisted", "check_input", "find_boilerplate", "find_site_lines", "job_sql_conf", "kept_count",
+    "Boilerplate", "Persisted", "check_frame", "clean", "check_input", "find_boilerplate", "find_site_lines", "job_sql_conf", "kept_count",
     "line_counts", "output_columns", "prepare", "remove_and_filter", "report_inputs", "spark_schema", "split_outputs",
-    "spread", "top_lines",
+    "site_line_rows", "spread", "top_lines", "with_history",
 ]  # fmt: skip

@@ -46,7 +46,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     from corpussieve.dedup.index import index_txn_app_id
     from corpussieve.dedup.lsh import plan_for_config
     from corpussieve.dedup.report import banding_section, keep_rule_statement, render_html, size_histogram
-    from corpussieve.dedup.stages import DedupStages, rule_columns
+    from corpussieve.dedup.stages import DedupStages, deduplicate, rule_columns
 
     cfg = ctx.config.dedup
     run = ctx.run
@@ -85,37 +85,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     stages = DedupStages(ctx.spark, cfg, plan, batch, input_path, checkpoints, index, index_path)
     c = stages.counts
     try:
-        # read: the input checked and counted; the ids are checked on the output of the one pass over the
-        # texts (exact keys and signatures), so that pass belongs here
-        with run.stage("read") as st:
-            stages.check_input_types()
-            stages.exact_keys()
-            stages.check_ids()
-            stages.check_index()
-            st.rows_in = st.rows_out = c["documents"]
-            st.details["signatures_computed"] = c["signatures_computed"]
-        with run.stage("exact_groups") as st:
-            stages.exact_groups()
-            stages.signatures()
-            st.rows_in, st.rows_out = c["documents"], c["representatives_to_sign"]
-            st.details["groups_with_copies"] = c["exact_groups_multi"]
-        with run.stage("nodes") as st:
-            stages.nodes()
-            st.rows_out = c["nodes"]
-            st.details["index_nodes"] = c["index_nodes"]
-        with run.stage("lsh_buckets") as st:
-            edges = stages.candidate_edges()
-            st.rows_out = c["buckets"]
-            st.details["comparisons"] = c["bucket_comparisons"]
-        with run.stage("verify") as st:
-            edges = stages.verify(edges)
-            st.rows_in, st.rows_out = c["candidate_edges"], c["verified_edges"]
-        with run.stage("components") as st:
-            components = stages.components(edges)
-            st.rows_in, st.rows_out = c["verified_edges"], c["components"]
-        with run.stage("keep") as st:
-            stages.assign(components)
-            st.rows_in, st.rows_out = c["documents"], c["kept"]
+        deduplicate(run, stages)
         with run.stage("write") as st:
             metadata = {"job": "dedup", "run_id": run.run_id, "input": input_path, "input_version": input_version}
             specs = [WriteSpec(stages.documents_table(), f"{out}/documents", metadata=metadata),

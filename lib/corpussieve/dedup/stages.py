@@ -499,6 +499,20 @@ class DedupStages:
             F.coalesce(F.col("__cluster_size"), F.lit(1).cast("long")).alias("cluster_size"),
         )
 
+    def removed_table(self) -> DataFrame:
+        """The removed input rows with every input column, plus cluster_id, duplicate_of (the kept document),
+        match (exact or near) and similarity (1.0 for exact copies, the verified Jaccard or MinHash estimate
+        for near ones)."""
+        removed = self.assigned.filter(F.col("in_batch") & ~F.col("kept")).select(
+            F.col("id").alias("__key"), F.col("kept_id").alias("cluster_id"), F.col("kept_id").alias("duplicate_of"),
+            "match", F.col("similarity").cast("double").alias("similarity"))
+        n = self.counts["documents"] - self.counts["kept"]
+        source = self.batch.withColumn("__key", F.col("id").cast("string"))
+        columns = [F.col(f"`{c}`") for c in self.batch.columns
+                   if c not in ("cluster_id", "duplicate_of", "match", "similarity")]
+        return source.join(_hinted(removed, n, self.cfg.broadcast_max_rows), "__key").select(
+            *columns, "cluster_id", "duplicate_of", "match", "similarity")
+
     def index_rows(self, input_version: int) -> DataFrame:
         """The batch's kept new documents, as rows for the index."""
         kept_new = self.assigned.filter(F.col("in_batch") & F.col("kept") & (F.col("origin") == ORIGIN_NEW))
@@ -544,3 +558,41 @@ class DedupStages:
                 "duplicate_id": r["sample_id"], "duplicate_sample": texts.get(r["sample_id"]),
             })
         return out
+
+
+def deduplicate(run, stages: DedupStages, prefix: str = "") -> None:
+    """Run the dedup stages from the input checks to the keep rule, each a timed stage of ``run`` (named
+    ``prefix`` + read, exact_groups, nodes, lsh_buckets, verify, components, keep); the outputs are then
+    ``stages.documents_table()``, ``clusters_table()``, ``removed_table()`` and ``index_rows()``."""
+    c = stages.counts
+    # read: the input checked and counted; the ids are checked on the output of the one pass over the
+    # texts (exact keys and signatures), so that pass belongs here
+    with run.stage(f"{prefix}read") as st:
+        stages.check_input_types()
+        stages.exact_keys()
+        stages.check_ids()
+        stages.check_index()
+        st.rows_in = st.rows_out = c["documents"]
+        st.details["signatures_computed"] = c["signatures_computed"]
+    with run.stage(f"{prefix}exact_groups") as st:
+        stages.exact_groups()
+        stages.signatures()
+        st.rows_in, st.rows_out = c["documents"], c["representatives_to_sign"]
+        st.details["groups_with_copies"] = c["exact_groups_multi"]
+    with run.stage(f"{prefix}nodes") as st:
+        stages.nodes()
+        st.rows_out = c["nodes"]
+        st.details["index_nodes"] = c["index_nodes"]
+    with run.stage(f"{prefix}lsh_buckets") as st:
+        edges = stages.candidate_edges()
+        st.rows_out = c["buckets"]
+        st.details["comparisons"] = c["bucket_comparisons"]
+    with run.stage(f"{prefix}verify") as st:
+        edges = stages.verify(edges)
+        st.rows_in, st.rows_out = c["candidate_edges"], c["verified_edges"]
+    with run.stage(f"{prefix}components") as st:
+        components = stages.components(edges)
+        st.rows_in, st.rows_out = c["verified_edges"], c["components"]
+    with run.stage(f"{prefix}keep") as st:
+        stages.assign(components)
+        st.rows_in, st.rows_out = c["documents"], c["kept"]

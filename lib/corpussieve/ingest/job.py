@@ -46,7 +46,9 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     tables = ctx.tables
     output = tables.normalize(args.output)
     rejected_path = output + "_rejected"
-    report_path = f"{output}_report.json"
+    # a lake refresh names its own transaction id and report (``corpussieve.refresh``)
+    report_path = getattr(args, "report", None) or f"{output}_report.json"
+    app_id = getattr(args, "app_id", None) or APP_ID_PREFIX
     files = expand_inputs(args.input, cfg.format)
     bytes_in = sum(f.size for f in files)
     run.inputs = [{"files": len(files), "bytes": bytes_in, "formats": sorted({f.format for f in files}),
@@ -54,7 +56,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
 
     txn = None
     if cfg.mode == "append":
-        txn = (Txn(APP_ID_PREFIX, args.batch_id) if args.batch_id is not None
+        txn = (Txn(app_id, args.batch_id) if args.batch_id is not None
                else Txn(f"{APP_ID_PREFIX}-{fingerprint(files)}", 0))
         # The batch is the run: the same batch id (or the same files) is one run whatever the config says.
         key = run_key("ingest", output=output, mode="append", txn=[txn.app_id, txn.version])
@@ -103,7 +105,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     rejected = stages.rejected_rows(records, good)
 
     with run.stage("write") as st:
-        metadata = {"job": "ingest", "run_id": run.run_id, "inputs": len(files)}
+        metadata = {"job": "ingest", "run_id": run.run_id, "inputs": len(files), "fingerprint": fingerprint(files)}
         results = tables.write_all([
             WriteSpec(documents, output, cfg.mode, txn=txn, metadata=metadata),
             WriteSpec(rejected, rejected_path, cfg.mode, txn=txn, metadata=metadata),

@@ -13,7 +13,7 @@ from typing import Any
 from corpussieve import failpoints
 from corpussieve.runtime_config import TablesConfig
 from corpussieve.deltajars import DELTA_EXTENSION_CLASS
-from corpussieve.errors import ConfigError, InputError
+from corpussieve.errors import ConfigError, InputError, UnsupportedTableFeatureError
 from corpussieve.session import jvm_has_class
 from corpussieve.tables.base import (
     Output,
@@ -105,6 +105,43 @@ class Tables:
 
     def version(self, path: str) -> int:
         return self.backend.version(path)
+
+    def read_appended(self, path: str, after: int | None, upto: int):
+        """The rows appended after version ``after`` (None: every row ever appended) up to ``upto``, read
+        from the files the commits in between added (``corpussieve.tables.changes`` says which commits count
+        and which are refused). The table's schema at ``upto``; files from before a column was added give
+        nulls in it."""
+        import urllib.parse
+
+        from corpussieve.tables.base import has_scheme, spark_uri
+        from corpussieve.tables.changes import appended_files, read_commits
+
+        path = self.normalize(path)
+        if self.backend.partition_columns(path):
+            raise UnsupportedTableFeatureError(
+                f"table {path} is partitioned; reading only its appended rows needs an unpartitioned table")
+        schema = self.read(path, upto).schema
+        files = appended_files(path, read_commits(path, after, upto, dict(self.cfg.storage_options) or None))
+        if not files:
+            return self.spark.createDataFrame([], schema)
+        root = spark_uri(path).rstrip("/")
+        uris = [urllib.parse.unquote(p) if has_scheme(p) else f"{root}/{urllib.parse.unquote(p)}" for p in files]
+        return self.spark.read.schema(schema).parquet(*uris)
+
+    def delete_ids(self, path: str, column: str, values, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Delete the rows whose ``column`` is one of ``values`` in one committed DELETE (none if no row
+        matches); see ``corpussieve.tables.deletes``."""
+        from corpussieve.tables.deletes import delete_ids
+
+        return delete_ids(self, path, column, values, dict(metadata or {}))
+
+    def commit_of_txn(self, path: str, txn: Txn) -> dict[str, Any] | None:
+        """The history entry of the commit that recorded batch ``txn`` (by its metadata), or None."""
+        batch = [txn.app_id, txn.version]
+        for entry in self.history(self.normalize(path), HISTORY_SCAN):
+            if (entry.get("corpussieve") or {}).get("txn") == batch:
+                return entry
+        return None
 
     def history(self, path: str, limit: int | None = None) -> list[dict[str, Any]]:
         return self.backend.history(path, limit)
