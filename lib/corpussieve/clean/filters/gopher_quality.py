@@ -9,10 +9,16 @@ from pydantic import Field, model_validator
 
 from corpussieve.clean.filters.base import DocView, FilterConfig, QualityFilter, ratio
 from corpussieve.clean.filters.stopwords import STOP_WORDS
-from corpussieve.clean.words import count_in, count_with_letter
+from corpussieve.clean.words import count_in, count_with_letter, split_words
 
 _BULLETS = ("•", "-", "*", "–", "·", "●", "▪", "‣", "◦")
 _ELLIPSES = ("...", "…")
+
+
+def _is_numeric_line(line: str) -> bool:
+    """Whether fewer than half of a line's words hold a letter."""
+    words = split_words(line)
+    return 2 * count_with_letter(words) < len(words)
 
 
 class GopherQualityConfig(FilterConfig):
@@ -33,6 +39,12 @@ class GopherQualityConfig(FilterConfig):
     )
     min_alpha_word_ratio: float = Field(
         0.8, ge=0, le=1, description="Share of words holding a letter; below it: 'non_alpha_words'."
+    )
+    alpha_rule: Literal["words", "lines"] = Field(
+        "words", description="'non_alpha_words' judged on the share of words holding a letter, or of numeric lines."
+    )
+    max_numeric_line_ratio: float = Field(
+        0.5, ge=0, le=1, description="alpha_rule 'lines': share of numeric lines above this: 'non_alpha_words'."
     )
     min_stop_words: int = Field(
         2, ge=0, description="Fewer function words of the document's language: 'few_stop_words'."
@@ -82,7 +94,7 @@ class GopherQuality(QualityFilter):
     def signal_names(self) -> tuple[str, ...]:
         return (
             "word_count", "mean_word_length", "hash_word_ratio", "ellipsis_word_ratio", "bullet_lines_ratio",
-            "ellipsis_lines_ratio", "alpha_word_ratio", "stop_word_count", "lines",
+            "ellipsis_lines_ratio", "alpha_word_ratio", "stop_word_count", "lines", "numeric_line_ratio",
         )  # fmt: skip
 
     def measure(self, doc: DocView) -> dict[str, float]:
@@ -105,6 +117,7 @@ class GopherQuality(QualityFilter):
             # -1: the language has no function-word list, the rule does not apply
             "stop_word_count": float(stop_count),
             "lines": float(len(lines)),
+            "numeric_line_ratio": ratio(sum(map(_is_numeric_line, lines)), len(lines)),
         }
 
     def judge(self, signals: Mapping[str, float], language: str | None = None) -> list[str]:
@@ -129,7 +142,10 @@ class GopherQuality(QualityFilter):
                 reasons.append("bullet_lines")
             if signals["ellipsis_lines_ratio"] > cfg.max_ellipsis_lines_ratio:
                 reasons.append("ellipsis_lines")
-        if signals["word_count"] > 0 and signals["alpha_word_ratio"] < cfg.min_alpha_word_ratio:
+        if cfg.alpha_rule == "lines":
+            if signals["numeric_line_ratio"] > cfg.max_numeric_line_ratio:
+                reasons.append("non_alpha_words")
+        elif signals["word_count"] > 0 and signals["alpha_word_ratio"] < cfg.min_alpha_word_ratio:
             reasons.append("non_alpha_words")
         if 0 <= signals["stop_word_count"] < cfg.min_stop_words:
             reasons.append("few_stop_words")
