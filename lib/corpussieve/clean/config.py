@@ -73,11 +73,6 @@ class ExtractionConfig(StrictModel):
         True,
         description="If the precision pass returns too little, retry in trafilatura's balanced mode with its comparison.",
     )
-    baseline_fallback: bool = Field(
-        False,
-        description="If both passes return too little, take trafilatura's baseline (JSON-LD articleBody, "
-        "<article>, paragraphs) when longer, and let the filters judge it.",
-    )
     fallback_below_chars: int = Field(
         250, ge=0, description="The precision pass 'returns too little' below this many characters."
     )

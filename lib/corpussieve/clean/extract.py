@@ -166,12 +166,6 @@ def _extract_tree(html: str, cfg: ExtractionConfig) -> Extraction:
         )
         if len(balanced) > len(text):
             text, mode = balanced, "balanced_fallback"
-    if cfg.baseline_fallback and len(text) < cfg.fallback_below_chars:
-        from trafilatura import baseline
-
-        _, simple, _ = baseline(tree)
-        if len(simple) > len(text):
-            text, mode = simple, "baseline_fallback"
     lines = text.split("\n")
     if cfg.drop_title:
         lines, removed["title_lines"] = drop_title_lines(lines, titles)

@@ -121,7 +121,7 @@ class FilterStack:
 
 def usual_stack_config() -> Any:
     """The usual FineWeb-style stack, for comparison: Gopher repetition and quality with their
-    published thresholds and the common tokenization (punctuation tokens are words, English stop
+    published thresholds (50 words) and the common tokenization (punctuation tokens are words, English stop
     words for every language), C4 with 3-word lines and 5 sentences but no punctuation rule, and
     FineWeb quality. No language or length filter."""
     return FiltersConfig(
@@ -129,7 +129,8 @@ def usual_stack_config() -> Any:
         length=LengthConfig(enabled=False),
         language=LanguageConfig(enabled=False),
         gopher_quality=GopherQualityConfig(
-            count_punctuation_as_words=True, stop_words="english", spaceless_languages=[], min_lines_for_line_ratios=0
+            min_words=50, count_punctuation_as_words=True, stop_words="english", spaceless_languages=[],
+            min_lines_for_line_ratios=0,
         ),
         gopher_repetition=GopherRepetitionConfig(),
         fineweb=FineWebQualityConfig(count_punctuation_as_words=True, max_dup_line_char_ratio=0.01),

@@ -4,7 +4,6 @@ do not repeat, and the text is not a list of one-word lines."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
 
 from pydantic import Field
 
@@ -13,16 +12,6 @@ from corpussieve.clean.filters.base import DocView, FilterConfig, QualityFilter,
 STOP_CHARS = (
     ".", "!", "?", "…", '"', "'", "”", "’", "»", "。", "！", "？", "।", "॥", "؟", "։", "።", "」", "』",
 )  # fmt: skip
-
-
-PROSE_LINE_WORDS = 6
-
-
-def _prose_line_punct_ratio(lines: list[str]) -> float:
-    prose = [line for line in lines if len(line.split(None, PROSE_LINE_WORDS)) >= PROSE_LINE_WORDS]
-    if not prose:
-        prose = lines
-    return ratio(sum(1 for line in prose if line.endswith(STOP_CHARS)), len(prose))
 
 
 class FineWebQualityConfig(FilterConfig):
@@ -48,13 +37,6 @@ class FineWebQualityConfig(FilterConfig):
     count_punctuation_as_words: bool = Field(
         False, description="Reproduce the usual tokenization: punctuation tokens count as words."
     )
-    line_punct_weight: Literal["lines", "chars", "prose_lines"] = Field(
-        "lines",
-        description="How 'line_punct_ratio' counts: each line once (FineWeb), or each line by its characters.",
-    )
-    min_lines_for_line_ratios: int = Field(
-        0, ge=0, description="'line_punct_ratio' and 'short_lines' are judged only on texts with this many lines."
-    )
 
 
 class FineWebQuality(QualityFilter):
@@ -71,8 +53,7 @@ class FineWebQuality(QualityFilter):
     cfg: FineWebQualityConfig
 
     def signal_names(self) -> tuple[str, ...]:
-        return ("line_punct_ratio", "short_line_ratio", "dup_line_char_ratio", "newline_word_ratio",
-                "line_punct_char_ratio", "prose_line_punct_ratio", "lines")
+        return ("line_punct_ratio", "short_line_ratio", "dup_line_char_ratio", "newline_word_ratio")
 
     def measure(self, doc: DocView) -> dict[str, float]:
         lines = doc.nonempty_lines
@@ -80,26 +61,19 @@ class FineWebQuality(QualityFilter):
         limit = self.cfg.short_line_chars
         # line breaks between non-empty lines, so blank lines between paragraphs do not count twice
         breaks = max(len(lines) - 1, 0)
-        punctuated = [line for line in lines if line.endswith(STOP_CHARS)]
         return {
-            "line_punct_ratio": ratio(len(punctuated), len(lines)),
+            "line_punct_ratio": ratio(sum(1 for line in lines if line.endswith(STOP_CHARS)), len(lines)),
             "short_line_ratio": ratio(sum(1 for line in lines if len(line) <= limit), len(lines)),
             "dup_line_char_ratio": ratio(doc.duplicate_lines[1], sum(map(len, lines))),
             "newline_word_ratio": ratio(breaks, n_words),
-            "line_punct_char_ratio": ratio(sum(map(len, punctuated)), sum(map(len, lines))),
-            "prose_line_punct_ratio": _prose_line_punct_ratio(lines),
-            "lines": float(len(lines)),
         }
 
     def judge(self, signals: Mapping[str, float], language: str | None = None) -> list[str]:
         cfg = self.cfg
         reasons = []
-        measurable = signals.get("lines", float("inf")) >= cfg.min_lines_for_line_ratios
-        punct = signals[{"chars": "line_punct_char_ratio", "prose_lines": "prose_line_punct_ratio"}.get(
-            cfg.line_punct_weight, "line_punct_ratio")]
-        if measurable and punct < cfg.min_line_punct_ratio:
+        if signals["line_punct_ratio"] < cfg.min_line_punct_ratio:
             reasons.append("line_punct_ratio")
-        if measurable and signals["short_line_ratio"] >= cfg.max_short_line_ratio:
+        if signals["short_line_ratio"] >= cfg.max_short_line_ratio:
             reasons.append("short_lines")
         if signals["dup_line_char_ratio"] >= cfg.max_dup_line_char_ratio:
             reasons.append("dup_line_chars")
