@@ -3,6 +3,7 @@
     make bench                          # all benchmarks at their default sizes
     make bench BENCH_ARGS="--only ingest --ingest-docs 10000"
     make bench BENCH_ARGS="--only tables --tables-docs 1000000 --tables-pages 100000 --tables-rounds 3"
+    make bench BENCH_ARGS="--only refresh --refresh-lake-docs 500000 --refresh-batch-docs 20000"
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ BENCHMARKS = {
     "clean": ("bench_clean", {"docs": [10_000, 100_000]}),
     "dedup": ("bench_dedup", {"docs": [10_000, 100_000, 1_000_000]}),
     "tables": ("bench_tables", {"docs": 1_000_000, "pages": 100_000}),
+    "refresh": ("bench_refresh", {"lake_docs": 500_000, "batch_docs": 20_000}),
 }
 
 
@@ -37,6 +39,8 @@ def main() -> int:
     parser.add_argument("--tables-docs", type=int, default=None, help="documents of the dedup table (0: skip it)")
     parser.add_argument("--tables-pages", type=int, default=None, help="html pages of the clean input (0: skip it)")
     parser.add_argument("--tables-rounds", type=int, default=None, help="runs per backend, alternating their order")
+    parser.add_argument("--refresh-lake-docs", type=int, default=None, help="documents in the lake (500,000)")
+    parser.add_argument("--refresh-batch-docs", type=int, default=None, help="documents in the batch (20,000)")
     args = parser.parse_args()
     results = {"machine": machine(), "results": []}
     for name in [n.strip() for n in args.only.split(",") if n.strip()]:
@@ -45,7 +49,7 @@ def main() -> int:
         module_name, defaults = BENCHMARKS[name]
         module = importlib.import_module(module_name)
         kwargs = dict(defaults)
-        for key in ("docs", "pages", "rounds"):
+        for key in ("docs", "pages", "rounds", "lake_docs", "batch_docs"):
             override = getattr(args, f"{name}_{key}", None)
             if override is not None:
                 kwargs[key] = override

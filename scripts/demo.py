@@ -1,8 +1,10 @@
-"""`make demo`: the whole pipeline on the embedded sample corpus, in Spark local mode.
+"""`make demo`: two refreshes of a sample lake, in Spark local mode.
 
-Inspect -> Deduplicate -> Clean: the repetition report inspects the raw corpus, dedup removes
-duplicates before anything pays to clean them, and clean turns the survivors into training text.
-Jobs that have not landed yet are skipped with a note.
+The first crawl batch (the embedded sample corpus) and then a second one holding new pages and exact and
+near-duplicate copies of the first batch's. Each refresh ingests its batch into the lake's raw table,
+deduplicates the new rows against everything the lake kept before any page is cleaned (Inspect ->
+Deduplicate -> Clean), cleans the survivors and appends the curated tables exactly once; the second also
+writes the repetition report of the whole documents table. Then ``why`` explains one removed copy.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ sys.path.insert(0, str(REPO / "lib"))
 from corpussieve.cli import build_parser, run_job  # noqa: E402
 from corpussieve.config import build_config  # noqa: E402
 from corpussieve.runlog import setup_logging  # noqa: E402
+from corpussieve.sample.batches import write_next_batch  # noqa: E402
 from corpussieve.sample.corpus import CorpusSpec  # noqa: E402
 from corpussieve.sample.writers import write_corpus  # noqa: E402
 from corpussieve.session import build_session  # noqa: E402
@@ -42,20 +45,30 @@ def main() -> int:
     cli = build_parser()
     results: dict[str, object] = {}
     try:
-        raw_files = out / "raw"
-        gen = write_corpus(CorpusSpec(docs=args.docs, seed=args.seed, bad_record_rate=0.002), str(raw_files))
-        results["generate"] = {"files": gen["files"], "docs": gen["docs"], "path": str(raw_files)}
+        batch0, batch1 = out / "batches" / "0", out / "batches" / "1"
+        gen = write_corpus(CorpusSpec(docs=args.docs, seed=args.seed, bad_record_rate=0.002), str(batch0))
+        # the next crawl: new pages, and copies of a tenth of them from the first crawl (30% exact, the rest
+        # near duplicates with 1% of their words edited), under new ids
+        nxt = write_next_batch(str(batch0), str(batch1), docs=args.docs // 4, seed=args.seed + 1, prefix="crawl1",
+                               copies=0.4)
+        results["generate"] = {"batch 0": gen["docs"], "batch 1": nxt["docs"],
+                               "batch 1 copies of batch 0": len(nxt["copies"])}
         lake = out / "lake"
         steps = [
-            ("ingest", ["--input", str(raw_files), "--output", str(lake / "raw")]),
-            ("repetition", ["--input", str(lake / "raw"), "--output", str(out / "repetition")]),
-            ("dedup", ["--input", str(lake / "raw"), "--output", str(out / "dedup"),
-                       "--index", str(lake / "dedup_index")]),
-            ("clean", ["--input", str(out / "dedup" / "documents"), "--output", str(out / "clean")]),
+            ("refresh", ["--lake", str(lake), "--input", str(batch0)]),
+            ("refresh", ["--lake", str(lake), "--input", str(batch1), "--repetition"]),
         ]
-        for job, job_args in steps:
+        for n, (job, job_args) in enumerate(steps):
             ns = cli.parse_args([job, *job_args, "--conf", conf[0]])
-            results[job] = run_job(job, ns, spark=spark)
+            results[f"refresh {n}"] = run_job(job, ns, spark=spark)
+        from corpussieve.refresh.audit import why
+        from corpussieve.refresh.lake import Lake
+        from corpussieve.tables import Tables
+
+        config = build_config(conf)
+        tables = Tables(spark, config.tables)
+        copy = next(c for c in nxt["copies"] if not c["exact"])
+        results["why"] = why(tables, Lake(str(lake), config.refresh.tables), copy["id"])["says"]
     finally:
         spark.stop()
     seconds = time.perf_counter() - started
@@ -64,8 +77,10 @@ def main() -> int:
         print(f"\n[{job}]")
         print(json.dumps(summary, indent=2, default=str))
     print(f"\nEverything is under {out}; open the reports in a browser:")
-    for job in ("repetition", "dedup", "clean"):
-        print(f"  {out / job / 'report.html'}")
+    for report in ("refresh-0/report.html", "refresh-1/report.html", "refresh-0/ingest.html",
+                   "repetition/report.html"):
+        print(f"  {out / 'lake' / '_reports' / report}")
+    print(f"Ask the lake about any document: corpussieve why ID --lake {out / 'lake'}")
     return 0
 
 

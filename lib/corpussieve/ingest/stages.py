@@ -215,7 +215,16 @@ def align_to_table(tables, df, output: str, version: int):
     table_schema = tables.read(output, version).schema
     present = set(df.columns)
     extra_cols = [c for c in df.columns if c not in set(table_schema.fieldNames())]
-    cols = [F.col(f"`{f.name}`") if f.name in present else F.lit(None).cast(f.dataType).alias(f.name)
+    # An extra field this batch only ever has as null is inferred as a string; it takes the table's type.
+    # (A field with values of another type is left as it is: the append then names the conflict.)
+    batch_types = {f.name: f.dataType for f in df.schema.fields}
+    differing = [f for f in table_schema.fields if f.name in present and batch_types[f.name] != f.dataType]
+    all_null = set()
+    if differing:
+        row = df.agg(*[F.count(F.col(f"`{f.name}`")).alias(f.name) for f in differing]).first()
+        all_null = {f.name for f in differing if row[f.name] == 0}
+    cols = [(F.lit(None).cast(f.dataType).alias(f.name) if f.name in all_null else F.col(f"`{f.name}`"))
+            if f.name in present else F.lit(None).cast(f.dataType).alias(f.name)
             for f in table_schema.fields]
     return df.select(*cols, *[F.col(f"`{c}`") for c in extra_cols])
 

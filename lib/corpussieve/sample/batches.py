@@ -14,9 +14,11 @@ from corpussieve.sample.corpus import CorpusSpec
 from corpussieve.sample.writers import write_corpus
 
 
-def _records(folder: str) -> list[dict[str, Any]]:
-    out = []
+def _records(folder: str, limit: int | None = None) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for name in sorted(os.listdir(folder)):
+        if limit is not None and len(out) >= limit:
+            break
         if not name.endswith(".jsonl.gz"):
             continue
         with gzip.open(os.path.join(folder, name), "rb") as handle:
@@ -38,17 +40,19 @@ def near_copy(text: str, rng: random.Random, rate: float = 0.01) -> str:
 
 
 def write_next_batch(previous: str, output: str, docs: int, seed: int, prefix: str, copies: float = 0.1,
-                     exact_share: float = 0.3) -> dict[str, Any]:
+                     exact_share: float = 0.3, include_html: bool = True, previous_limit: int | None = None
+                     ) -> dict[str, Any]:
     """Write ``docs`` fresh documents (ids ``prefix``-...) and copies of ``copies`` x ``docs`` documents of
-    the batch in ``previous`` (a share ``exact_share`` exact, the rest near duplicates) to ``output`` as one
-    JSON Lines shard; returns the counts and the copied ids."""
+    the batch in ``previous`` (a share ``exact_share`` exact, the rest near duplicates; drawn from its first
+    ``previous_limit`` records when given) to ``output`` as one JSON Lines shard; returns the counts and the
+    copied ids."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
-        write_corpus(CorpusSpec(docs=docs, seed=seed), tmp, workers=1)
+        write_corpus(CorpusSpec(docs=docs, seed=seed, include_html=include_html), tmp, workers=1)
         fresh = _records(tmp)
     for record in fresh:
         record["id"] = f"{prefix}-{record['id']}"
-    earlier = [r for r in _records(previous) if r.get("text") and len(r["text"].split()) >= 80]
+    earlier = [r for r in _records(previous, previous_limit) if r.get("text") and len(r["text"].split()) >= 80]
     picked = rng.sample(earlier, min(len(earlier), int(docs * copies)))
     copied = []
     for n, record in enumerate(picked):
