@@ -1,4 +1,7 @@
-"""spark-submit through scripts/submit.sh to a real standalone cluster: a master and one worker on 127.0.0.1."""
+"""spark-submit through scripts/submit.sh to a real standalone cluster: a master and one worker on 127.0.0.1.
+
+One cluster for every submit (starting it costs more than a job): the pipeline's jobs one by one, then two
+refreshes of a lake through jobs/refresh.py and a rerun of the second."""
 
 import json
 import os
@@ -16,8 +19,9 @@ from deltalake import DeltaTable
 
 REPO = Path(__file__).resolve().parents[2]
 # 900 s: with the delta-spark jars the four submits take longer than on delta-rs (measured on a 2-core machine
-# under a load of ~9: 573 s against 323 s), so 600 s left too little headroom.
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+# under a load of ~9: 573 s against 323 s), so 600 s left too little headroom. The three refresh submits add
+# about 8 minutes (delta-spark, load ~5: 459 s of 782 s in all), so 1800 s.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 
 
 def _free_port():
@@ -74,12 +78,12 @@ def _delta_submit_options():
             "--conf", f"spark.sql.catalog.spark_catalog={deltajars.DELTA_CATALOG_CLASS}"], "delta-spark"
 
 
-def _assert_backend(proc, job, backend, log_dir):
-    """The job logged the table backend it ran on (its output is kept in ``log_dir``/JOB.log). spark-submit's
-    PythonRunner merges the driver's Python stderr, where corpussieve logs, into the JVM's stdout: look at both
-    streams."""
+def _assert_backend(proc, job, backend, log_dir, name=None):
+    """The job logged the table backend it ran on (its output is kept in ``log_dir``/NAME.log, NAME the job's by
+    default). spark-submit's PythonRunner merges the driver's Python stderr, where corpussieve logs, into the
+    JVM's stdout: look at both streams."""
     output = proc.stdout + proc.stderr
-    (log_dir / f"{job}.log").write_text(output)
+    (log_dir / f"{name or job}.log").write_text(output)
     assert re.search(rf"\b{job}: run \S+ started \(table backend {backend}\)", output), f"{job}: {output[-4000:]}"
 
 
@@ -148,11 +152,72 @@ def test_the_pipeline_runs_on_a_standalone_cluster(tmp_path):
             engine = DeltaTable(str(written)).history(1)[0].get("engineInfo") or ""
             assert ("Delta-Lake/" in engine) == (backend == "delta-spark"), (written, engine)
 
+        _refresh_a_lake_twice(tmp_path, data, master_port, delta_opts, backend, env)
+
         state = json.load(urllib.request.urlopen(f"http://127.0.0.1:{master_ui}/json/", timeout=5))
         names = {app["name"] for app in state.get("completedapps", [])}
-        assert {f"corpussieve-{job}" for job in ("ingest", *runs)} <= names, names
+        assert {f"corpussieve-{job}" for job in ("ingest", *runs, "refresh")} <= names, names
     finally:
         if worker is not None:
             _stop(worker)
         _stop(master)
     assert master.poll() is not None and (worker is None or worker.poll() is not None)
+
+
+LAKE_TABLES = ("raw", "raw_rejected", "index", "removed", "documents", "rejected", "site_lines", "refresh_log")
+
+
+def _lake_versions(lake):
+    return {t: DeltaTable(str(lake / t)).version() for t in LAKE_TABLES}
+
+
+def _refresh_a_lake_twice(tmp_path, batch0, master_port, delta_opts, backend, env):
+    """jobs/refresh.py on the running cluster: batch 0 (the pipeline's generated data), then batch 1 (fresh
+    documents and exact and near copies of batch 0's), then batch 1's command again, which commits nothing.
+    Every raw document ends up in exactly one of documents, rejected and removed."""
+    from corpussieve.sample.batches import write_next_batch
+
+    batch1 = tmp_path / "batch1"
+    made = write_next_batch(str(batch0), str(batch1), docs=40, seed=5, prefix="b1", copies=0.25)
+    assert any(c["exact"] for c in made["copies"]) and not all(c["exact"] for c in made["copies"])
+    lake = tmp_path / "refresh-lake"
+
+    def refresh(batch, name):
+        proc = subprocess.run(
+            ["bash", str(REPO / "scripts" / "submit.sh"), "--master", f"spark://127.0.0.1:{master_port}",
+             "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=1g", *delta_opts,
+             "--", "refresh", "--lake", str(lake), "--input", str(batch)],
+            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=480,
+        )
+        # the driver's Python stderr (corpussieve's log and errors) arrives in the JVM's stdout
+        assert proc.returncode == 0, f"{name}: {proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        _assert_backend(proc, "refresh", backend, tmp_path, name)
+        return json.loads(proc.stdout[proc.stdout.index("{"):])
+
+    first = refresh(batch0, "refresh-0")
+    assert first["refresh"] == 0 and first["new_rows"] == 60
+    second = refresh(batch1, "refresh-1")
+    assert second["refresh"] == 1 and second["new_rows"] == made["docs"] and second["removed_against_index"] > 0
+    done = _lake_versions(lake)
+    again = refresh(batch1, "refresh-1-again")
+    assert again.get("already_complete") is True and again["refresh"] == 1, again
+    assert _lake_versions(lake) == done, "the rerun of a complete refresh committed"
+    assert not (lake / "_refresh.lock").exists()
+
+    log = DeltaTable(str(lake / "refresh_log")).to_pyarrow_table().to_pydict()
+    assert sorted(zip(log["refresh"], log["step"])) == [(0, "clean"), (0, "dedup"), (0, "ingest"),
+                                                       (1, "clean"), (1, "dedup"), (1, "ingest")]
+    batch0_ids = set(DeltaTable(str(lake / "raw"), version=0).to_pyarrow_table().column("id").to_pylist())
+    assert len(batch0_ids) == 60
+    removed = DeltaTable(str(lake / "removed")).to_pyarrow_table().to_pylist()
+    against_batch0 = [r for r in removed if r["refresh"] == 1 and r["duplicate_of"] in batch0_ids]
+    assert all(r["id"].startswith("b1-") for r in against_batch0), against_batch0
+    exact_copies = {c["id"] for c in made["copies"] if c["exact"]}
+    assert exact_copies <= {r["id"] for r in against_batch0}, "an exact copy of a batch 0 document was kept"
+
+    raw_ids = DeltaTable(str(lake / "raw")).to_pyarrow_table().column("id").to_pylist()
+    assert len(raw_ids) == 60 + made["docs"] and len(set(raw_ids)) == len(raw_ids)
+    placed = [i for t in ("documents", "rejected", "removed")
+              for i in DeltaTable(str(lake / t)).to_pyarrow_table().column("id").to_pylist()]
+    assert len(placed) == len(set(placed)), "a document is in two of documents, rejected and removed"
+    assert sorted(placed) == sorted(raw_ids)

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import socket
 import xxhash
 from dataclasses import dataclass
@@ -59,12 +60,25 @@ class Lake:
             if tables.exists(path):
                 found[table] = True
                 continue
-            if not has_scheme(path) and os.path.exists(path):
+            if not has_scheme(path) and os.path.exists(path) and not _staged_before_creation(path):
                 raise InputError("this folder of the lake is not a Delta table (no readable _delta_log)",
                                  table=path, expected=f"a Delta table named {table} or no folder at all "
                                                       "(a refresh creates it)")
             found[table] = False
         return found
+
+
+#: The data files the delta-rs backend stages (``tables.delta_rs``: part-<task>-<write id>-<attempt>-<n>).
+_STAGED_FILE = re.compile(r"^part-\d{5}-[0-9a-f]{16}-\d+-\d{4}\.\w+\.parquet$")
+
+
+def _staged_before_creation(path: str) -> bool:
+    """A folder holding only data files the delta-rs backend staged for the commit that would have created
+    its table (a ``write_all`` writes every output's files before its first commit), or nothing: a refresh
+    killed before that commit left it, and its rerun creates the table there."""
+    if not os.path.isdir(path):
+        return False
+    return all(_STAGED_FILE.match(name) for name in os.listdir(path))
 
 
 def _alive(pid: int) -> bool:

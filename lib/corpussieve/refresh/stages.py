@@ -135,8 +135,21 @@ def ingest(spark, tables, config, lake: Lake, inputs: list[str], batch: int) -> 
     summary = ingest_job.run(JobContext(spark, tables, config, run), args)
     entry = tables.commit_of_txn(lake.path("raw"), Txn(lake.app_id("ingest"), batch)) or {}
     rejected = tables.commit_of_txn(lake.path("raw_rejected"), Txn(lake.app_id("ingest"), batch)) or {}
+    if summary.get("already_ingested"):
+        # An earlier attempt committed the batch and died before the log: ingest read nothing this time, so
+        # count the rows the batch's commits appended (the log must say what the batch brought, not None).
+        summary = {**summary,
+                   "documents": _rows_of_commit(tables, lake.path("raw"), entry.get("version")),
+                   "rejected": _rows_of_commit(tables, lake.path("raw_rejected"), rejected.get("version"))}
     return {"summary": summary, "raw_version": entry.get("version"), "raw_rejected_version": rejected.get("version"),
             "run_id": run.run_id}
+
+
+def _rows_of_commit(tables, path: str, version: int | None) -> int | None:
+    """The rows commit ``version`` of ``path`` appended (None: no such commit)."""
+    if version is None:
+        return None
+    return tables.read_appended(path, version - 1 if version > 0 else None, version).count()
 
 
 # -- outputs ---------------------------------------------------------------------------------------------
