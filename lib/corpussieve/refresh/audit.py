@@ -3,7 +3,6 @@ from every lake table, for privacy and takedown requests)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from corpussieve.errors import InputError
@@ -116,10 +115,6 @@ def forget(ctx, lake: Lake, ids: list[str], ids_file: str) -> dict[str, Any]:
     return {"lake": lake.root, "ids": len(ids), "rows_deleted": sum(r["rows_deleted"] for r in results),
             "tables": {r["table"].rsplit("/", 1)[-1]: r["rows_deleted"] for r in results},
             "seconds": round(run.elapsed(), 1)}
-
-
-def print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, default=str))
 
 
 __all__ = ["forget", "read_ids", "why"]
