@@ -42,8 +42,8 @@ def delta_corpus(docs: int) -> Path:
     return table
 
 
-def run_dedup(table: Path, docs: int, extra: list[str]) -> dict:
-    out = BENCH_OUT / f"dedup-{docs}"
+def run_dedup(table: Path, docs: int, extra: list[str], name: str = "") -> dict:
+    out = BENCH_OUT / f"dedup-{docs}{name}"
     shutil.rmtree(out, ignore_errors=True)
     result = run_measured(corpussieve("dedup", "--input", str(table), "--output", str(out),
                                       "--set", "spark.ui=false", *extra))
@@ -57,7 +57,8 @@ def run_dedup(table: Path, docs: int, extra: list[str]) -> dict:
         "job_mb_per_second": m["mb_per_second"],
         "stages": {s["name"]: s["seconds"] for s in report["stages"]},
         "kept": m["kept"], "removed_exact": m["removed_exact"], "removed_near": m["removed_near"],
-        "exact_checks": m.get("exact_checks"), "banding": report["summary"]["banding"], "out": str(out),
+        "exact_checks": m.get("exact_checks"), "candidate_edges": m.get("candidate_edges"),
+        "banding": report["summary"]["banding"], "sketch": report["config"].get("dedup", report["config"]).get("sketch"), "out": str(out),
     }
 
 
@@ -109,7 +110,8 @@ def baseline(table: str) -> dict:
 
 
 def bench(docs: int | list[int] = (10_000, 100_000, 1_000_000), baseline_max: int = BASELINE_MAX_DOCS,
-          quality_max: int = QUALITY_MAX_DOCS) -> dict:
+          quality_max: int = QUALITY_MAX_DOCS, sketches: list[str] | None = None) -> dict:
+    """``sketches``: also run the job with each of these ``dedup.sketch`` schemes, side by side in this run."""
     sizes = [docs] if isinstance(docs, int) else list(docs)
     results = []
     for size in sizes:
@@ -117,6 +119,11 @@ def bench(docs: int | list[int] = (10_000, 100_000, 1_000_000), baseline_max: in
         row: dict = {"docs": size, "corpussieve": run_dedup(table, size, [])}
         if size <= quality_max:
             row["quality"] = quality(table, Path(row["corpussieve"]["out"]))
+        for scheme in sketches or []:
+            other = run_dedup(table, size, ["--set", f"dedup.sketch={scheme}"], f"-{scheme}")
+            if size <= quality_max:
+                other["quality"] = quality(table, Path(other["out"]))
+            row[f"corpussieve[sketch={scheme}]"] = other
         if size <= baseline_max:
             measured = run_measured([sys.executable, str(Path(__file__)), "--baseline", str(table)])
             inner = measured["summary"]
@@ -138,13 +145,15 @@ def main() -> None:
                         help="run datasketch up to this many documents")
     parser.add_argument("--quality-max", type=int, default=QUALITY_MAX_DOCS,
                         help="compute exact ground truth up to this many documents")
+    parser.add_argument("--sketch", nargs="+", default=[], choices=["one_permutation", "permutations"],
+                        help="also run with these dedup.sketch schemes, side by side")
     parser.add_argument("--baseline", metavar="TABLE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.baseline:
         sys.path.insert(0, str(REPO / "lib"))
         print(json.dumps(baseline(args.baseline)))
         return
-    result = bench(args.docs, args.baseline_max, args.quality_max)
+    result = bench(args.docs, args.baseline_max, args.quality_max, args.sketch)
     BENCH_OUT.mkdir(exist_ok=True)
     (BENCH_OUT / "dedup.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

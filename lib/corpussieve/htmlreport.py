@@ -127,6 +127,10 @@ def stages_section(stages: Sequence[dict[str, Any]]) -> str:
     labels = [s["name"] for s in stages]
     seconds = [float(s.get("seconds", 0.0)) for s in stages]
     chart = bar_chart(labels, seconds, title="seconds per stage", value_format=lambda v: f"{v:.1f}s")
+    if any("spark_jobs" in s for s in stages):  # Spark jobs: the fixed cost a stage pays per job
+        rows = [(s["name"], s.get("seconds"), s.get("rows_in"), s.get("rows_out"), s.get("spark_jobs"))
+                for s in stages]
+        return chart + table(["stage", "seconds", "rows in", "rows out", "Spark jobs"], rows)
     rows = [(s["name"], s.get("seconds"), s.get("rows_in"), s.get("rows_out")) for s in stages]
     return chart + table(["stage", "seconds", "rows in", "rows out"], rows)
 

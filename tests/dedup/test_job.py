@@ -23,7 +23,7 @@ T0 = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 
 def _args(**kw):
     base = {"input": None, "output": None, "threshold": None, "num_perm": None, "ngram": None, "bands": None,
-            "rows": None, "index": None, "keep": None, "verification": None}
+            "rows": None, "index": None, "keep": None, "verification": None, "sketch": None}
     base.update(kw)
     return Namespace(**base)
 
@@ -288,6 +288,18 @@ def test_incremental_batches_against_the_index(dedup, spark, tables, tmp_path):
     # An index made with other signature settings is refused.
     with pytest.raises(InputError, match="sketch"):
         dedup(input=batch2, output=tmp_path / "out4", index=index, num_perm=64)
+    # And so is one made with the other sketch scheme, naming both.
+    other = "permutations" if DedupConfig().sketch_scheme == "one_permutation" else "one_permutation"
+    with pytest.raises(InputError, match=r"(?s)minhash-v2.*oph-v1|oph-v1.*minhash-v2"):
+        dedup(input=batch2, output=tmp_path / "out5", index=index, sketch=other)
+    # An index made with the textbook scheme keeps working under the default ('auto': the index's scheme),
+    # with the same clusters (the similarity estimates differ): an upgrade never orphans an index.
+    old_index = tmp_path / "old_index"
+    dedup(input=batch1, output=tmp_path / "old1", index=old_index, sketch="permutations")
+    s6 = dedup(input=batch2, output=tmp_path / "old2", index=old_index)
+    assert s6["sketch"] == "permutations" and s6["index"]["rows_appended"] == 2
+    assert ([r[:5] for r in _clusters_rows(tables, tmp_path / "old2" / "clusters")]  # estimates differ
+            == [r[:5] for r in _clusters_rows(tables, tmp_path / "out2" / "clusters")])
 
 
 def test_the_default_rule_runs_on_an_id_and_text_table(dedup, spark, tables, tmp_path):

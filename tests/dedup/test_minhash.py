@@ -19,6 +19,15 @@ from corpussieve.dedup import minhash as minhash_module
 from corpussieve.dedup.hashing import MinHashFunctions, stored_value_reference, stored_values
 
 
+@pytest.fixture(params=["one_permutation", "permutations"])
+def config(request) -> DedupConfig:
+    """Every property below holds for both sketch schemes."""
+    return DedupConfig(sketch=request.param)
+
+
+PERMUTATIONS = DedupConfig(sketch="permutations")
+
+
 def test_hash_functions_match_big_integer_arithmetic():
     funcs = MinHashFunctions(64, seed=7)
     rng = np.random.default_rng(0)
@@ -46,7 +55,8 @@ def test_stored_values_are_mixed_minima():
     assert np.unique(small).size == small.size
 
 
-def test_signature_is_the_minimum_over_shingles(config):
+def test_signature_is_the_minimum_over_shingles():
+    config = PERMUTATIONS
     text = "one two three four five six seven eight nine ten eleven"
     shingles = text_shingles([text], "word", 5, config.normalization).hashes
     funcs = permutations(config.num_perm, config.seed)
@@ -55,14 +65,20 @@ def test_signature_is_the_minimum_over_shingles(config):
     assert minhash_signatures([text], config).signatures[0].tolist() == want
 
 
+PINNED_ONE_PERMUTATION = [1975177448, 2236624904, 2236624904, 2395119360]
+
+
 def test_signatures_are_reproducible_across_runs_and_machines():
     # Pinned values: any change to normalization, hashing, shingling or the permutations shows here.
     text = "The quick brown fox jumps over the lazy dog, again and again."
-    words = minhash_signatures([text], DedupConfig()).signatures[0]
-    chars = minhash_signatures([text], DedupConfig(shingle_unit="char")).signatures[0]
+    words = minhash_signatures([text], DedupConfig(sketch="permutations")).signatures[0]
+    chars = minhash_signatures([text], DedupConfig(sketch="permutations", shingle_unit="char")).signatures[0]
     assert words[:4].tolist() == [2833174186, 1205671761, 1389711903, 2956019057]
     assert chars[:4].tolist() == [39728644, 2371423228, 1962176986, 3080038394]
     assert words.dtype == np.uint32 and words.shape == (128,)
+    one = minhash_signatures([text], DedupConfig(sketch="one_permutation")).signatures[0]
+    assert one[:4].tolist() == PINNED_ONE_PERMUTATION
+    assert np.array_equal(minhash_signatures([text], DedupConfig()).signatures[0], one)  # the default
 
 
 def test_estimate_tracks_exact_jaccard(config, make_doc):
@@ -112,10 +128,22 @@ def test_signature_does_not_depend_on_batch_or_block_boundaries(config, make_doc
     monkeypatch.setattr(minhash_module, "MAX_GROUP_CHARS", 500)
     assert np.array_equal(minhash_signatures(texts, config).signatures, together)
     shingles = text_shingles(texts, "word", 5, config.normalization)
-    perms = permutations(config.num_perm, config.seed)
-    for shingle_block, perm_block in ((7, 3), (1, 128), (100_000, 1)):
-        got = signatures_from_shingles(shingles, perms, shingle_block=shingle_block, perm_block=perm_block)
-        assert np.array_equal(got, together)
+    if config.sketch_scheme == "permutations":
+        perms = permutations(config.num_perm, config.seed)
+        for shingle_block, perm_block in ((7, 3), (1, 128), (100_000, 1)):
+            got = signatures_from_shingles(shingles, perms, shingle_block=shingle_block, perm_block=perm_block)
+            assert np.array_equal(got, together)
+    else:
+        from corpussieve.dedup.hashing import stored_values
+        from corpussieve.dedup.oph import one_permutation
+
+        sketch = one_permutation(config.num_perm, config.seed)
+        for block in (1, 7, 100_000):
+            minima, filled = sketch.minima(shingles, block=block)
+            sketch.densify(minima, filled)
+            got = stored_values(minima)
+            got[shingles.counts() == 0] = EMPTY_SIGNATURE_VALUE
+            assert np.array_equal(got, together)
 
 
 def test_seed_and_shingling_name_different_signatures(make_doc):
@@ -153,13 +181,14 @@ def test_accepts_arrow_and_numpy_inputs(config):
         assert np.array_equal(got.signatures, want.signatures) and np.array_equal(got.empty, want.empty)
 
 
+@pytest.mark.parametrize("sketch", ["one_permutation", "permutations"])
 @pytest.mark.parametrize("unit", ["word", "char"])
-def test_ten_megabyte_document_in_bounded_memory(unit):
+def test_ten_megabyte_document_in_bounded_memory(unit, sketch):
     rng = random.Random(10)
     vocab = ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randint(2, 9))) for _ in range(5000)]
     doc = " ".join(rng.choices(vocab, k=1_800_000))[:10_000_000]
     # Fewer permutations for characters keep the test fast; the working set does not depend on them.
-    config = DedupConfig(shingle_unit=unit, num_perm=128 if unit == "word" else 32)
+    config = DedupConfig(shingle_unit=unit, num_perm=128 if unit == "word" else 32, sketch=sketch)
     tracemalloc.start()
     try:
         batch = minhash_signatures([doc], config)
@@ -175,7 +204,8 @@ def test_ten_megabyte_document_in_bounded_memory(unit):
     assert peak < unblocked / 8
 
 
-def test_permutation_step_working_set_is_fixed(config):
+def test_permutation_step_working_set_is_fixed():
+    config = PERMUTATIONS
     rng = np.random.default_rng(3)
     hashes = rng.integers(0, 2**63, 400_000, dtype=np.uint64)
     from corpussieve.dedup.shingles import ShingleBatch

@@ -59,7 +59,7 @@ def test_keep_rule_is_stated_in_words():
     assert "quality" in text and "already in the index" in text and "lowest id" in text
 
 
-SKETCH_ID_DEFAULT = "minhash-v2:word5:perm128:seed42:norm1111"
+SKETCH_ID_DEFAULT = "oph-v1:word5:perm128:seed42:norm1111"
 APP_ID_LAKE_RAW = "corpussieve-dedup-4edf4433c1d9c9c3"  # stored in Delta commits: a change re-adds batches
 APP_ID_S3_RAW = "corpussieve-dedup-e7ba2f7186b58de5"
 
@@ -72,7 +72,7 @@ def test_index_identifiers_are_pinned_and_separate_what_matters():
             DedupConfig(verification="exact"), DedupConfig(char_ngram=9)]  # char_ngram: unused for words
     assert {sketch_id(c) for c in same} == {base}
     chars = sketch_id(DedupConfig(shingle_unit="char", char_ngram=7))
-    assert chars == "minhash-v2:char7:perm128:seed42:norm1111"
+    assert chars == "oph-v1:char7:perm128:seed42:norm1111"
     assert sketch_id(DedupConfig(shingle_unit="char", char_ngram=7, ngram=3)) == chars  # ngram: unused for chars
     # everything a signature depends on gives another one, each differently
     others = [DedupConfig(num_perm=64), DedupConfig(seed=1), DedupConfig(ngram=4),
@@ -81,7 +81,8 @@ def test_index_identifiers_are_pinned_and_separate_what_matters():
                for flag in ("nfkc", "casefold", "fold_punctuation", "fold_whitespace")]
     ids = [sketch_id(c) for c in others]
     assert base not in ids and len(set(ids)) == len(ids)
-    assert sketch_id(DedupConfig(normalization={"casefold": False})) == "minhash-v2:word5:perm128:seed42:norm1011"
+    assert sketch_id(DedupConfig(normalization={"casefold": False})) == "oph-v1:word5:perm128:seed42:norm1011"
+    assert sketch_id(DedupConfig(sketch="permutations")) == "minhash-v2:word5:perm128:seed42:norm1111"  # kept: old indexes
 
     assert banding_id(plan_for_config(DedupConfig(bands=16, rows=8))) == "b16r8"
     assert banding_id(plan_for_config(DedupConfig())) == "b15r8"

@@ -22,9 +22,10 @@ TEXTS = [
 ]
 
 
+@pytest.mark.parametrize("sketch", ["permutations", "one_permutation"])
 @pytest.mark.parametrize("skip_repeats", [True, False])
-def test_sketcher_matches_the_separate_kernels(skip_repeats):
-    config = DedupConfig()
+def test_sketcher_matches_the_separate_kernels(skip_repeats, sketch):
+    config = DedupConfig(sketch=sketch)
     result = Sketcher(config, 15, 8, skip_repeats=skip_repeats).sketch(TEXTS)
     exact = exact_hashes(TEXTS, config.normalization)
     signatures = minhash_signatures(TEXTS, config)

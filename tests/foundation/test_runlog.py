@@ -71,3 +71,29 @@ def test_worker_totals_sums_bookkeeping_columns_in_one_pass(spark):
     assert "text" not in totals and "id" not in totals
     empty = worker_totals(df.limit(0))
     assert empty == {"rows": 0, "sec_prepare": 0, "n_lines": 0}
+
+
+def test_stages_count_their_spark_jobs_and_nested_stages_hand_back(spark):
+    sc = spark.sparkContext
+    df = spark.range(100)
+    actions = {"count": lambda: df.count(), "filtered": lambda: df.filter("id > 5").count(),
+               "max": lambda: df.agg({"id": "max"}).first()}
+    jobs_of = {}
+    for name, action in actions.items():  # how many jobs each action runs (adaptive execution may add some)
+        sc.setJobGroup(f"probe-{name}", name)
+        action()
+        jobs_of[name] = len(sc.statusTracker().getJobIdsForGroup(f"probe-{name}"))
+    sc.setLocalProperty("spark.jobGroup.id", None)
+    run = JobRun("demo", {})
+    with run.stage("outer"):
+        actions["count"]()
+        with run.stage("inner"):
+            actions["filtered"]()
+        actions["max"]()
+    with run.stage("none"):
+        pass
+    jobs = {s.name: s.spark_jobs for s in run.stages}
+    assert jobs == {"inner": jobs_of["filtered"], "outer": jobs_of["count"] + jobs_of["max"], "none": 0}
+    assert min(jobs_of.values()) >= 1
+    assert [s.as_dict()["spark_jobs"] for s in run.stages] == list(jobs.values())
+    assert sc.getLocalProperty("spark.jobGroup.id") is None

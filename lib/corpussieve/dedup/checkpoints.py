@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 import uuid
+from typing import Any
 
 from corpussieve.session import wait_for_running_tasks
 from corpussieve.tables.base import has_scheme, normalize_local, spark_uri
@@ -26,12 +27,26 @@ class ParquetCheckpoints:
         self.spark = spark
         self.root = normalize_local(root).rstrip("/") + f"/checkpoints-{uuid.uuid4().hex[:8]}"
         self.count = 0
+        self._written: dict[int, tuple[Any, str]] = {}  # id(returned frame) -> (the frame, its folder)
 
     def __call__(self, df):
         path = f"{self.root}/{self.count:04d}"
         self.count += 1
         df.write.mode("overwrite").parquet(spark_uri(path))
-        return self.spark.read.parquet(spark_uri(path))
+        written = self.spark.read.parquet(spark_uri(path))
+        self._written[id(written)] = (written, path)
+        return written
+
+    def rows(self, df) -> int:
+        """The number of rows of ``df``: from the Parquet footers when it is a checkpoint this object wrote
+        (read on the driver, no Spark job: a job costs a scheduling round trip, 0.1-0.5 s on a laptop),
+        else ``df.count()``."""
+        entry = self._written.get(id(df))
+        if entry is None or entry[0] is not df or has_scheme(entry[1]):
+            return int(df.count())
+        import pyarrow.parquet as pq
+
+        return sum(fragment.metadata.num_rows for fragment in pq.ParquetDataset(entry[1]).fragments)
 
     def cleanup(self) -> None:
         if self.count == 0:
@@ -44,4 +59,5 @@ class ParquetCheckpoints:
             fs.delete_dir(inner)
         else:
             shutil.rmtree(self.root, ignore_errors=True)
+        self._written.clear()
         log.debug("removed %d checkpoints under %s", self.count, self.root)

@@ -13,8 +13,9 @@ import xxhash
 from corpussieve.dedup.config import DedupConfig
 from corpussieve.dedup.lsh import BandingPlan
 
-SKETCH_VERSION = "minhash-v2"
-"""Bumped whenever signatures of the same config would change (v2: multiply-add-shift hash functions)."""
+SKETCH_VERSIONS = {"permutations": "minhash-v2", "one_permutation": "oph-v1"}
+"""Per sketch scheme; bumped whenever signatures of the same config would change (minhash-v2: multiply-add-shift
+hash functions; oph-v1: one-permutation hashing with optimal densification)."""
 
 INDEX_DDL = (
     "id string, exact_hi long, exact_lo long, blank boolean, signature binary, band_keys array<long>, "
@@ -29,7 +30,7 @@ def sketch_id(config: DedupConfig) -> str:
     """Everything a signature depends on, as one comparable string."""
     norm = config.normalization
     flags = "".join(str(int(v)) for v in (norm.nfkc, norm.casefold, norm.fold_punctuation, norm.fold_whitespace))
-    return (f"{SKETCH_VERSION}:{config.shingle_unit}{config.shingle_size}:perm{config.num_perm}:"
+    return (f"{SKETCH_VERSIONS[config.sketch_scheme]}:{config.shingle_unit}{config.shingle_size}:perm{config.num_perm}:"
             f"seed{config.seed}:norm{flags}")
 
 

@@ -23,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threshold", type=float, default=None,
                         help="Jaccard similarity of word n-gram sets at which documents are duplicates (0.8)")
     parser.add_argument("--num-perm", type=int, default=None, help="MinHash permutations (128)")
+    parser.add_argument("--sketch", choices=["auto", "one_permutation", "permutations"], default=None,
+                        help="how signatures are made (auto: the index's scheme, else one_permutation)")
     parser.add_argument("--ngram", type=int, default=None, help="words per shingle (5)")
     parser.add_argument("--bands", type=int, default=None, help="LSH bands (with --rows; default: optimized)")
     parser.add_argument("--rows", type=int, default=None, help="signature values per band (with --bands)")
@@ -37,13 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {"dedup.threshold": args.threshold, "dedup.num_perm": args.num_perm, "dedup.ngram": args.ngram,
+            "dedup.sketch": args.sketch,
             "dedup.bands": args.bands, "dedup.rows": args.rows, "dedup.keep": args.keep,
             "dedup.verification": args.verification}
 
 
 def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     from corpussieve.dedup.checkpoints import ParquetCheckpoints
-    from corpussieve.dedup.index import index_txn_app_id
+    from corpussieve.dedup.index import index_txn_app_id, sketch_id
     from corpussieve.dedup.lsh import plan_for_config
     from corpussieve.dedup.report import banding_section, keep_rule_statement, render_html, size_histogram
     from corpussieve.dedup.stages import DedupStages, deduplicate, rule_columns
@@ -104,6 +107,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
 
     seconds = run.elapsed()
     run.metrics.update({k: v for k, v in c.items() if k != "cluster_sizes"})
+    run.metrics["sketch_id"] = sketch_id(stages.cfg)
     run.metrics["mb_per_second"] = round(c["text_bytes"] / 1e6 / seconds, 2) if seconds else None
     run.metrics["docs_per_second"] = round(c["documents"] / seconds, 1) if seconds else None
     run.outputs = [r.as_dict() for r in results]
@@ -121,7 +125,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     summary = {
         "output": out, "documents": c["documents"], "kept": c["kept"], "removed_exact": c["removed_exact"],
         "removed_near": c["removed_near"], "blank_documents": c["blank_documents"],
-        "banding": f"{plan.bands}x{plan.rows}", "seconds": round(seconds, 1),
+        "banding": f"{plan.bands}x{plan.rows}", "sketch": stages.cfg.sketch, "seconds": round(seconds, 1),
         "report": f"{out}/report.json",
     }
     if incremental:

@@ -18,7 +18,7 @@ LSH bucketing: they are all unique. A real document has that signature with prob
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -130,6 +130,16 @@ def _as_text_list(texts: object) -> Sequence[str | None]:
     return list(texts)  # type: ignore[call-overload]
 
 
+def signer(config: DedupConfig) -> Callable[[ShingleBatch], np.ndarray]:
+    """The function that turns a batch's shingles into (n, num_perm) uint32 signatures under ``config.sketch``."""
+    if config.sketch_scheme == "one_permutation":
+        from corpussieve.dedup.oph import one_permutation
+
+        return one_permutation(config.num_perm, config.seed).signatures
+    perms = permutations(config.num_perm, config.seed)
+    return lambda shingles: signatures_from_shingles(shingles, perms)
+
+
 def minhash_signatures(texts: object, config: DedupConfig) -> SignatureBatch:
     """Normalize, shingle and MinHash a batch of texts under ``config``.
 
@@ -137,13 +147,13 @@ def minhash_signatures(texts: object, config: DedupConfig) -> SignatureBatch:
     document depends only on its text and the config, never on the batch it arrives in.
     """
     items = _as_text_list(texts)
-    perms = permutations(config.num_perm, config.seed)
+    sign = signer(config)
     signatures = np.empty((len(items), config.num_perm), dtype=SIGNATURE_DTYPE)
     empty = np.empty(len(items), dtype=bool)
     for start, stop in _groups(items, MAX_GROUP_CHARS):
         normalized = normalize_batch(items[start:stop], config.normalization)
         shingles = batch_shingles(normalized, config.shingle_unit, config.shingle_size)
-        signatures[start:stop] = signatures_from_shingles(shingles, perms)
+        signatures[start:stop] = sign(shingles)
         empty[start:stop] = normalized.blank
     return SignatureBatch(signatures, empty)
 

@@ -23,8 +23,7 @@ from corpussieve.dedup.minhash import (
     SIGNATURE_DTYPE,
     _as_text_list,
     _groups,
-    permutations,
-    signatures_from_shingles,
+    signer,
 )
 from corpussieve.dedup.normalize import normalize_batch
 from corpussieve.dedup.shingles import batch_shingles
@@ -52,7 +51,7 @@ class Sketcher:
         self.config = config
         self.skip_repeats = skip_repeats
         self.bands, self.rows = bands, rows
-        self.perms = permutations(config.num_perm, config.seed)
+        self.sign = signer(config)
         self.seen: set[tuple[int, int]] = set()
 
     def _first_seen(self, hashes: np.ndarray, blank: np.ndarray) -> np.ndarray:
@@ -84,7 +83,7 @@ class Sketcher:
             if sign.any():
                 part = normalized.subset(sign) if not sign.all() else normalized
                 shingles = batch_shingles(part, cfg.shingle_unit, cfg.shingle_size)
-                signatures[np.flatnonzero(sign) + start] = signatures_from_shingles(shingles, self.perms)
+                signatures[np.flatnonzero(sign) + start] = self.sign(shingles)
         keys = np.zeros((n, self.bands), dtype=np.int64)
         if signed.any():
             keys[signed] = band_hashes(signatures[signed], self.bands, self.rows)

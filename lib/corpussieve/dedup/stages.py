@@ -21,7 +21,7 @@ from pyspark.sql import types as T
 
 from corpussieve.dedup import arrowfns
 from corpussieve.dedup.config import DedupConfig
-from corpussieve.dedup.index import INDEX_COLUMNS, banding_id, sketch_id
+from corpussieve.dedup.index import INDEX_COLUMNS, SKETCH_VERSIONS, banding_id, sketch_id
 from corpussieve.dedup.keep import KeepRule, keep_ordering
 from corpussieve.dedup.lsh import BandingPlan
 from corpussieve.errors import InputError
@@ -63,6 +63,21 @@ def node_id(salt: int) -> Column:
     return F.xxhash64(F.lit(salt), F.col("id"))
 
 
+def resolve_sketch(config: DedupConfig, index: DataFrame | None) -> DedupConfig:
+    """``config`` with ``sketch: auto`` made concrete: the scheme of the index's rows when it has any (so that
+    an upgrade never orphans an index built with the older scheme), else one_permutation. One row is read;
+    ``check_index`` then checks that every row agrees."""
+    if config.sketch != "auto":
+        return config
+    scheme = config.sketch_scheme
+    if index is not None and "sketch" in index.columns:
+        found = index.select("sketch").limit(1).collect()
+        if found and found[0]["sketch"]:
+            version = str(found[0]["sketch"]).split(":", 1)[0]
+            scheme = next((name for name, v in SKETCH_VERSIONS.items() if v == version), scheme)
+    return config.model_copy(update={"sketch": scheme})
+
+
 def _hinted(df: DataFrame, rows: int, limit: int) -> DataFrame:
     """Broadcast a small side of a join: the other side (texts) then streams without a shuffle."""
     return F.broadcast(df) if rows <= limit else df
@@ -77,7 +92,7 @@ class DedupStages:
     def __init__(self, spark, config: DedupConfig, plan: BandingPlan, batch: DataFrame, input_path: str,
                  checkpoint, index: DataFrame | None = None, index_path: str | None = None) -> None:
         self.spark = spark
-        self.cfg = config
+        self.cfg = resolve_sketch(config, index)
         self.plan = plan
         self.rule = config.keep_rule
         self.batch = batch
@@ -98,6 +113,11 @@ class DedupStages:
         checkpoint is a plain file scan: planning stays trivial and nothing is ever recomputed.
         """
         return self.checkpoint(df)
+
+    def _rows(self, df: DataFrame) -> int:
+        """Rows of a materialized intermediate, from its files' footers when the checkpointer can tell."""
+        rows = getattr(self.checkpoint, "rows", None)
+        return int(rows(df)) if rows is not None else int(df.count())
 
     def _shuffle_partitions(self) -> int:
         return int(self.spark.conf.get("spark.sql.shuffle.partitions"))
@@ -195,7 +215,7 @@ class DedupStages:
         if other:
             raise InputError(f"the index holds signatures made as {other[0]!r}, this run makes {wanted!r}",
                              table=self.index_path, column="sketch",
-                             expected="the same normalization, shingling, num_perm and seed as the runs that built "
+                             expected="the same sketch scheme, normalization, shingling, num_perm and seed as the runs that built "
                                       "the index (or a new index path)")
 
     def _index_nodes(self, ids: DataFrame) -> DataFrame:
@@ -249,7 +269,7 @@ class DedupStages:
         self.counts["representatives_to_sign"] = int(row["new_reps"] or 0)
         self.counts["batch_ids_in_index"] = 0
         if self.index is not None:
-            self.counts["batch_ids_in_index"] = self.counts["documents"] - new.count()
+            self.counts["batch_ids_in_index"] = self.counts["documents"] - self._rows(new)
         return groups
 
     # -- 3. signatures ---------------------------------------------------------------------------------
@@ -362,9 +382,9 @@ class DedupStages:
         """
         cfg = self.cfg
         edges = self._materialize(edges)
-        self.counts["candidate_edges"] = edges.count()
+        self.counts["candidate_edges"] = self._rows(edges)
         self.counts["exact_checks"] = 0
-        if cfg.verification == "signature":
+        if cfg.verification == "signature" or self.counts["candidate_edges"] == 0:
             self.counts["verified_edges"] = self.counts["candidate_edges"]
             return edges
         sure = F.lit(False) if cfg.verification == "exact" else \
@@ -376,8 +396,13 @@ class DedupStages:
                                  F.col("origin").alias("origin_b")), "dst"))
         checkable = (F.col("origin_a") == ORIGIN_NEW) & (F.col("origin_b") == ORIGIN_NEW) & ~sure
         to_check = self._materialize(ends.filter(checkable).select("src", "dst", "id_a", "id_b"))
-        n_check = to_check.count()
+        n_check = self._rows(to_check)
         self.counts["exact_checks"] = n_check
+        estimated = ends.filter(~checkable & (F.col("similarity") >= cfg.threshold)).select("src", "dst", "similarity")
+        if n_check == 0:  # nothing borderline (common for a small refresh batch): no pass over the texts
+            verified = self._materialize(estimated)
+            self.counts["verified_edges"] = self._rows(verified)
+            return verified
         needed = to_check.select(F.col("id_a").alias("id")).unionByName(to_check.select(F.col("id_b").alias("id")))
         needed = needed.distinct()
         texts = self._materialize(
@@ -390,9 +415,8 @@ class DedupStages:
                    .mapInArrow(arrowfns.exact_jaccard(cfg), arrowfns.EXACT_JACCARD_DDL))
         exact_ok = (checked.filter(F.col("jaccard") >= cfg.threshold).select("src", "dst")
                     .join(edges, ["src", "dst"]))
-        estimated = ends.filter(~checkable & (F.col("similarity") >= cfg.threshold)).select("src", "dst", "similarity")
         verified = self._materialize(exact_ok.unionByName(estimated))
-        self.counts["verified_edges"] = verified.count()
+        self.counts["verified_edges"] = self._rows(verified)
         return verified
 
     # -- 5. clusters -----------------------------------------------------------------------------------
@@ -450,8 +474,10 @@ class DedupStages:
             F.sum(F.col("kept").cast("long")).alias("kept"),
             F.sum((F.col("match") == "exact").cast("long")).alias("exact"),
             F.sum((F.col("match") == "near").cast("long")).alias("near"),
+            F.sum((F.col("kept") & (F.col("cluster_size") > 1)).cast("long")).alias("kept_in_clusters"),
         ).first()
         self.counts["kept"] = int(row["kept"] or 0)
+        self.counts["kept_in_clusters"] = int(row["kept_in_clusters"] or 0)
         self.counts["removed_exact"] = int(row["exact"] or 0)
         self.counts["removed_near"] = int(row["near"] or 0)
         sizes = (self.assigned.filter((F.col("rank") == 1) & (F.col("batch_members") > 0))
@@ -484,7 +510,7 @@ class DedupStages:
             grouped = batch.filter(F.col("kept") & (F.col("cluster_size") > 1)).select(
                 F.col("id").alias("__key"), F.col("kept_id").alias("__cluster_id"),
                 F.col("cluster_size").alias("__cluster_size"))
-            multi_n = batch.filter(F.col("kept") & (F.col("cluster_size") > 1)).count()
+            multi_n = self.counts["kept_in_clusters"]  # counted with the clusters: no job of its own
             joined = (source.join(_hinted(removed, removed_n, limit), "__key", "left_anti")
                       .join(_hinted(grouped, multi_n, limit), "__key", "left"))
         else:
