@@ -47,10 +47,16 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run_measured(cmd: list[str]) -> dict:
-    """Run ``cmd``; wall seconds and the peak resident memory of its whole process tree (JVM and Python)."""
+def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run ``cmd``; wall seconds and the peak resident memory of its whole process tree (JVM and Python).
+
+    ``env`` replaces the environment (default: this one with corpussieve's ``lib`` on PYTHONPATH), for
+    commands that run another virtualenv's interpreter. The summary is the JSON object the command prints
+    last on stdout, or {} when it prints none.
+    """
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env if env is not None else _env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     peak = [0]
     cpu: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU seconds last seen)
 
@@ -83,13 +89,25 @@ def run_measured(cmd: list[str]) -> dict:
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{stderr[-3000:]}")
-    summary = json.loads(stdout[stdout.index("{"):]) if "{" in stdout else {}
+    summary = _last_json(stdout)
     # CPU seconds per role (driver Python, JVM, Python workers), as last sampled: a lower bound
     cpu_seconds: dict[str, float] = {}
     for name, value in cpu.values():
         cpu_seconds[name] = round(cpu_seconds.get(name, 0.0) + value, 1)
     return {"seconds": round(seconds, 2), "peak_rss_gib": round(peak[0] / 2**30, 2), "summary": summary,
             "cpu_seconds": cpu_seconds, "stderr": stderr}
+
+
+def _last_json(stdout: str) -> dict:
+    """The JSON object a command printed: all of stdout from its first brace, else its last line that is one."""
+    if "{" not in stdout:
+        return {}
+    try:
+        return json.loads(stdout[stdout.index("{"):])
+    except json.JSONDecodeError:
+        # other output came first (a library's logging on stdout): the summary is the last line
+        lines = [line for line in stdout.splitlines() if line.startswith("{")]
+        return json.loads(lines[-1]) if lines else {}
 
 
 def corpussieve(*args: str) -> list[str]:
