@@ -60,17 +60,20 @@ def _strings(values: pa.Array | None, n: int, default: str) -> np.ndarray:
 
 def partial_figures(batch: pa.RecordBatch, tokenizer: Tokenizer) -> pa.RecordBatch:
     """The partial sums of one batch (``PARTIALS_DDL``). ``url``, ``source`` and ``language`` are optional
-    columns; ``text`` is required. An empty document has no tokens (null, empty or only whitespace)."""
+    columns; ``text`` is required. An empty document's text is null, empty or only whitespace (its whitespace
+    still counts as characters and tokens)."""
     n = batch.num_rows
     texts = column(batch, "text")
     started = time.perf_counter()
     tokens = tokenizer.encode_batch(texts.to_pylist()).lengths()
     tokenize_seconds = time.perf_counter() - started
     chars = pc.fill_null(pc.utf8_length(texts), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    stripped = pc.fill_null(pc.utf8_length(pc.utf8_trim_whitespace(texts)), 0)
+    empty = (stripped.to_numpy(zero_copy_only=False) == 0).astype(np.int64)
     frame = pd.DataFrame({
         "source": _strings(column(batch, "source"), n, NO_SOURCE),
         "language": _strings(column(batch, "language"), n, NO_LANGUAGE),
-        "documents": np.ones(n, dtype=np.int64), "empty": (tokens == 0).astype(np.int64),
+        "documents": np.ones(n, dtype=np.int64), "empty": empty,
         "chars": chars, "tokens": tokens,
     })
     started = time.perf_counter()

@@ -28,8 +28,8 @@ from corpussieve.reasons import reason_rows
 from corpussieve.repetition.plan import TrainingPlan, format_params, resolve_plan
 
 DEFINITIONS = {
-    "tokens": "tokens of the text by the configured tokenizer (the repetition job's: cl100k, gpt2 or word); null "
-              "and whitespace-only texts have none and count as empty documents.",
+    "tokens": "tokens of the text by the configured tokenizer (the repetition job's: cl100k, gpt2 or word).",
+    "empty_documents": "documents whose text is null, empty or only whitespace.",
     "chars": "Unicode code points of the text.",
     "registered_domain": "the url host's registrable domain by the public suffix list snapshot bundled with "
                          "tldextract (offline, private suffixes such as github.io included: each site is its own); "
