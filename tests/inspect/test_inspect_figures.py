@@ -51,7 +51,8 @@ def test_bin_quantile_is_the_bin_holding_the_rank():
 
 @pytest.mark.parametrize(("url", "depth"), [
     ("https://a.org", 0), ("https://a.org/", 0), ("https://a.org/x", 1), ("https://a.org/x/y/", 2),
-    ("https://a.org//x///y?q=/z/w#/f", 2), ("http://[::1", None), (None, None), ("", None),
+    ("https://a.org//x///y?q=/z/w#/f", 2), ("http://[::1", None), (None, None), ("", None), ("not a url", None),
+    ("/x/y", None),
 ])
 def test_path_depth(url, depth):
     assert path_depth(url) == depth
@@ -184,3 +185,28 @@ def test_plan_sources_may_be_marked_synthetic_and_old_plans_still_load():
         plan_from_mapping({"model_params": 8e8, "sources": {"gen": {"synthetic": True}}})
     with pytest.raises(ConfigError, match="plan.sources.gen.synthetic"):
         plan_from_mapping({"model_params": 8e8, "sources": {"gen": {"epochs": 1, "synthetic": "maybe"}}})
+
+
+def test_partial_figures_of_one_batch_without_spark():
+    import pyarrow as pa
+
+    from corpussieve.inspect.arrowfns import PARTIALS_DDL, partial_figures
+    from corpussieve.repetition.tokenizers import get_tokenizer
+
+    tok = get_tokenizer("word")
+    texts = ["one two three", None, "four five", " ", "six"]
+    batch = pa.RecordBatch.from_pydict({
+        "text": texts, "source": ["a", "a", None, "b", "b"],
+        "url": ["https://x.bbc.co.uk/n/1", "http://news.bbc.co.uk/", None, "https://a.github.io/p", "bad url"]})
+    out = partial_figures(batch, tok).to_pylist()
+    assert [f.split()[0] for f in PARTIALS_DDL.split(", ")] == list(out[0])
+    groups = {r["source"]: (r["documents"], r["empty"], r["chars"], r["tokens"]) for r in out if r["kind"] == "group"}
+    assert groups == {"a": (2, 1, 13, 3), "(no source)": (1, 0, 9, 2), "b": (2, 1, 4, 1)}
+    domains = {r["key"]: r["documents"] for r in out if r["kind"] == "domain"}
+    assert domains == {"bbc.co.uk": 2, "(no domain)": 2, "a.github.io": 1}
+    depths = {r["key"]: r["documents"] for r in out if r["kind"] == "depth"}
+    assert depths == {"2": 1, "0": 1, "(no url)": 2, "1": 1}
+    bins = {r["key"]: r["documents"] for r in out if r["kind"] == "token_bins"}
+    assert bins == {"2": 2, "0": 2, "1": 1}  # 3 and 2 tokens in [2, 4), none twice, one alone
+    assert sum(r["__sec_tokenize"] > 0 for r in out) == 1  # the batch's seconds ride on one row
+    assert {r["language"] for r in out if r["kind"] == "group"} == {"(unknown)"}

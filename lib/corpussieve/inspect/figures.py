@@ -86,14 +86,16 @@ def bin_quantile(counts: Mapping[int, int], q: float) -> int | None:
 
 def path_depth(url: str | None) -> int | None:
     """Non-empty segments of a URL's path (``https://a.org/x/y/`` -> 2, ``https://a.org`` -> 0); None for no
-    URL or one that does not parse."""
+    URL, one that does not parse, or one with no host (``not a url``: its text would read as a path)."""
     if not url or not isinstance(url, str):
         return None
     try:
-        path = urlsplit(url.strip()).path
+        parts = urlsplit(url.strip())
     except ValueError:
         return None
-    return sum(1 for part in path.split("/") if part)
+    if not parts.netloc:
+        return None
+    return sum(1 for part in parts.path.split("/") if part)
 
 
 # ---------------------------------------------------------------- concentration

@@ -39,7 +39,8 @@ DEFINITIONS = {
     "effective_domains": "exp(entropy): the number of equally large domains with the same entropy.",
     "top_share": "tokens of the largest top_fraction of domains (ceil(fraction x domains), at least one) over all "
                  "tokens with a domain.",
-    "path_depth": "non-empty segments of the url's path (https://a.org/x/y/ has 2).",
+    "path_depth": "non-empty segments of the url's path (https://a.org/x/y/ has 2); '(no url)' for no url or one "
+                  "with no host.",
     "quantiles": "Spark's percentile_approx over every document with the signal (rank error below 1/accuracy); a "
                  "signal is null where clean did not measure it (documents rejected before the filters).",
     "rejection_rate": "rejected documents over kept + rejected: a document counts once per reason code, and once "
