@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from corpussieve import htmlreport as H
-from corpussieve.inspect.arrowfns import NO_DOMAIN, NO_URL
+from corpussieve.inspect.arrowfns import NO_DOMAIN, NO_LANGUAGE, NO_SOURCE, NO_URL
 from corpussieve.inspect.config import InspectConfig
 from corpussieve.inspect.figures import (
     Concentration,
@@ -191,8 +191,8 @@ def card_sections(*, input_path: str, input_version: int, tokenizer: str, partia
         quality_axis(kept=documents, rejected=rejected, top_reason=top_reason, removed=removed,
                      duplicate_source=duplicate_source, excess_token_fraction=excess, grade=grade),
         coverage_axis(domains=concentration if has_url else None, top_domain=top_domain,
-                      languages={k: v["tokens"] for k, v in per_language.items() if k != "(unknown)"},
-                      sources={k: v["tokens"] for k, v in per_source.items() if k != "(no source)"}),
+                      languages={k: v["tokens"] for k, v in per_language.items() if k != NO_LANGUAGE},
+                      sources={k: v["tokens"] for k, v in per_source.items() if k != NO_SOURCE}),
     ]
     weakest = weakest_axis(axes)
 

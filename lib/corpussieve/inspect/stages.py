@@ -12,7 +12,6 @@ numbers) for :mod:`corpussieve.inspect.report`; nothing per document reaches the
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from corpussieve.errors import InputError
@@ -239,11 +238,3 @@ def removal_figures(tables, path: str) -> dict[str, Any]:
             per_source[r["source"]] = per_source.get(r["source"], 0) + int(r["count"])
     return {"table": path, "removed": sum(per_match.values()), "per_match": per_match, "per_source": per_source}
 
-
-def sparse_bins(rows: list[dict[str, Any]]) -> dict[int, dict[str, int]]:
-    """Bin rows (``token_bins``/``char_bins``) keyed by their bin number."""
-    return {int(r["key"]): {c: r[c] for c in SUMS} for r in rows}
-
-
-def rounded(value: float | None, digits: int = 6) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(value, digits)
