@@ -230,6 +230,16 @@ def test_bad_input_names_the_table_column_and_rows(tmp_path, run_inspect, sample
     assert not (tmp_path / "o2" / "card.json").exists()
 
 
+@pytest.mark.spark
+def test_an_empty_table_gets_a_card_that_says_so(tmp_path, run_inspect):
+    schema = pa.schema([("id", pa.string()), ("text", pa.string()), ("url", pa.string())])
+    write_deltalake(str(tmp_path / "empty"), pa.Table.from_pylist([], schema=schema))
+    summary, body = run_inspect(tmp_path / "card", tmp_path / "empty")
+    assert summary["documents"] == summary["tokens"] == 0 and summary["weakest_axis"] == "quantity"
+    assert body["coverage"]["domains"]["domains"] == 0 and "the table holds no tokens" in body["warnings"]
+    assert (tmp_path / "card" / "card.html").read_text().startswith("<!DOCTYPE html>")
+
+
 def test_the_spark_submit_entry_does_not_shadow_the_standard_library():
     """jobs/inspect.py sits in a folder Python puts first on sys.path; without its fix, `import inspect` anywhere
     would import the script itself and the CLI would fail with a circular import."""
