@@ -75,6 +75,8 @@ def test_the_card_holds_every_figure_and_the_page_shows_them():
     quality = next(a for a in body["axes"] if a["axis"] == "quality")
     assert quality["score"] == pytest.approx(0.8 * (1 - 25 / 150) * 0.88)
     assert body["weakest"]["axis"] == "quantity"  # 50k tokens against 16B
+    # a tiny score keeps its digits: 50,000 x 4 / 16e9 = 1.25e-05, not 0.0
+    assert body["summary"]["scores"]["quantity"] == 1.25e-05 and "0.00125%" in body["weakest"]["figure"]
     for shown in ("50,000", "120,000", "big-site.org", "c4:too_few_sentences", "20.00%", "gopher_quality.word_count",
                   "912", "Weakest axis: quantity", "16,000,000,000", "High", "tokens per source"):
         assert shown in page, shown

@@ -197,7 +197,9 @@ class Axis:
 
 
 def _pct(value: float) -> str:
-    return f"{100 * value:.2f}%"
+    """A share as a percentage with three significant digits: 89.9%, 0.00362% (a tiny quantity share stays
+    readable)."""
+    return f"{100 * value:.3g}%"
 
 
 def quantity_axis(tokens: int, training_tokens: float, target_source: str, allowed_epochs: float) -> Axis:

@@ -227,10 +227,15 @@ def summary_of(sections: dict[str, Any], output: str) -> dict[str, Any]:
     q = sections["quantity"]
     weakest = sections["weakest"] or {}
     return {"output": output, "documents": q["documents"], "tokens": q["tokens"],
-            "scores": {a["axis"]: None if a["score"] is None else round(a["score"], 4) for a in sections["axes"]},
-            "overall": None if not weakest else round(weakest["overall"], 4), "weakest_axis": weakest.get("axis"),
+            "scores": {a["axis"]: _sig(a["score"]) for a in sections["axes"]},
+            "overall": _sig(weakest.get("overall")), "weakest_axis": weakest.get("axis"),
             "weakest_figure": weakest.get("figure"), "warnings": len(sections["warnings"]),
             "card": f"{output}/card.json", "html": f"{output}/card.html"}
+
+
+def _sig(value: float | None) -> float | None:
+    """Four significant digits: a quantity score of 3.6e-05 must not print as 0.0."""
+    return None if value is None else float(f"{value:.4g}")
 
 
 # ---------------------------------------------------------------- HTML
@@ -247,7 +252,7 @@ def score_bar(score: float | None, width: int = 220) -> str:
     color = "#c0392b" if score < 0.3 else "#c9a227" if score < 0.7 else "#2e8b57"
     return (f'<div style="display:inline-block;vertical-align:middle;width:{width}px;height:12px;background:#e4e6ee;'
             f'border-radius:6px"><div style="width:{100 * max(0.0, min(1.0, score)):.1f}%;height:12px;'
-            f'background:{color};border-radius:6px"></div></div> {score:.3f}')
+            f'background:{color};border-radius:6px"></div></div> {score:.3g}')
 
 
 def quantile_strip(quantiles: dict[str, float | None], low: float | None, high: float | None, width: int = 220) -> str:
@@ -273,16 +278,16 @@ def quantile_strip(quantiles: dict[str, float | None], low: float | None, high: 
 def _axes_html(card: dict[str, Any]) -> str:
     rows = []
     for a in card["axes"]:
-        factors = "; ".join(f"{f['name']} = {f['value']:.3f}: {f['figure']}" for f in a["factors"]) or "-"
+        factors = "; ".join(f"{f['name']} = {f['value']:.3g}: {f['figure']}" for f in a["factors"]) or "-"
         missing = f" Not measured: {', '.join(a['not_measured'])}." if a["not_measured"] else ""
         rows.append(f"<tr><td><b>{H.esc(a['axis'])}</b></td><td>{score_bar(a['score'])}</td>"
                     f"<td>{H.esc(a['rule'])}</td><td>{H.esc(factors)}{H.esc(missing)}</td></tr>")
     weakest = card["weakest"]
     lead = ""
     if weakest:
-        lead = (f'<p><b>Weakest axis: {H.esc(weakest["axis"])}</b> ({weakest["score"]:.3f}), because '
+        lead = (f'<p><b>Weakest axis: {H.esc(weakest["axis"])}</b> ({weakest["score"]:.3g}), because '
                 f'{H.esc(weakest["figure"])}. <b>What would lift it:</b> {H.esc(weakest["lift"])}. Overall (product '
-                f'of the measured axes): <b>{weakest["overall"]:.4f}</b>.</p>')
+                f'of the measured axes): <b>{weakest["overall"]:.3g}</b>.</p>')
     return (lead + "<table><thead><tr><th>axis</th><th>score</th><th>how it is computed</th><th>figures</th>"
             "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
