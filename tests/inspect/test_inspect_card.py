@@ -110,3 +110,13 @@ def test_without_the_optional_inputs_the_card_says_what_is_not_measured():
     assert body["weakest"]["not_measured"] == ["quality"]
     assert "not measured" in page and "no url column" in page
     assert body["synthetic"]["warnings"] == [] and "no plan given" in body["synthetic"]["note"]
+
+
+def test_the_duplicate_factor_is_the_rate_the_card_shows():
+    clusters = {**COLUMNS, "clusters": {"kept": 100, "cluster_members": 140, "removed": 40, "kept_with_copies": 9}}
+    body, _ = card(removal=None, columns=clusters)
+    dup = body["quality"]["duplicates"]
+    assert dup["method"] == "cluster columns" and dup["rate"] == pytest.approx(40 / 140)
+    quality = next(a for a in body["axes"] if a["axis"] == "quality")
+    factor = next(f for f in quality["factors"] if f["name"] == "not_duplicate")
+    assert factor["value"] == pytest.approx(1 - 40 / 140) and "40 of 140" in factor["figure"]

@@ -20,7 +20,8 @@ Axis scores (each in [0, 1]; the overall figure is their product)
   ``training_tokens``, else ``tokens_per_param`` x parameters, 20 per Hoffmann et al. 2022).
 * **quality** = the product of the measured factors: the share of documents that passed clean's filters
   (``kept / (kept + rejected)``, with a rejected table), the share that were not duplicates
-  (``1 - removed / (kept + rejected + removed)``, with a removed table, else from dedup's cluster columns), and
+  (``1 - removed / (kept + rejected + removed)`` with a removed table, else
+  ``1 - sum(cluster_size - 1) / sum(cluster_size)`` over the kept documents' dedup cluster columns), and
   the share of tokens that are not excess repeats (``1 - excess_token_fraction`` of a repetition report).
   Each factor counts only when its input was given; none given: quality is not measured.
 * **coverage** = the mean of the normalized entropies of tokens over registered domains (whenever the table has
@@ -219,8 +220,10 @@ def quantity_axis(tokens: int, training_tokens: float, target_source: str, allow
 
 
 def quality_axis(*, kept: int, rejected: int | None, top_reason: str | None, removed: int | None,
-                 duplicate_source: str | None, excess_token_fraction: float | None, grade: str | None) -> Axis:
-    """The product of the measured factors: passed clean, not a duplicate, not an excess repeat."""
+                 duplicate_source: str | None, excess_token_fraction: float | None, grade: str | None,
+                 duplicates_seen: int | None = None) -> Axis:
+    """The product of the measured factors: passed clean, not a duplicate, not an excess repeat. The duplicate
+    rate is ``removed / duplicates_seen``; without ``duplicates_seen``, over kept + rejected + removed."""
     axis = Axis("quality", "product of: share of documents passing clean's filters, share not removed as "
                            "duplicates, share of tokens that are not excess repeats (each when measured)")
     if rejected is not None and kept + rejected > 0:
@@ -232,7 +235,7 @@ def quality_axis(*, kept: int, rejected: int | None, top_reason: str | None, rem
     else:
         axis.missing.append("passed_filters (give --rejected or --lake)")
     if removed is not None:
-        seen = kept + (rejected or 0) + removed
+        seen = duplicates_seen if duplicates_seen is not None else kept + (rejected or 0) + removed
         rate = removed / seen if seen else 0.0
         axis.factors.append(Factor(
             "not_duplicate", 1.0 - rate,

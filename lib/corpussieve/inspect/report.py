@@ -133,7 +133,7 @@ def card_sections(*, input_path: str, input_version: int, tokenizer: str, partia
                             "rate": _share(n, n + src_kept.get(s, 0))}
                            for s, n in sorted(rejection["per_source"].items(), key=lambda kv: (-kv[1], str(kv[0])))],
         }
-    removed, duplicate_source = None, None
+    removed, duplicate_source, duplicates_seen = None, None, None
     if removal is not None:
         removed, duplicate_source = removal["removed"], "the removed table"
         seen = documents + (rejected or 0) + removed
@@ -142,7 +142,7 @@ def card_sections(*, input_path: str, input_version: int, tokenizer: str, partia
                                  "per_source": removal["per_source"]}
     elif "clusters" in columns:
         cl = columns["clusters"]
-        removed, duplicate_source = cl["removed"], "dedup's cluster_size"
+        removed, duplicate_source, duplicates_seen = cl["removed"], "dedup's cluster_size", cl["cluster_members"]
         quality["duplicates"] = {"method": "cluster columns", "removed": cl["removed"],
                                  "rate": _share(cl["removed"], cl["cluster_members"]),
                                  "kept_with_copies": cl["kept_with_copies"]}
@@ -189,7 +189,8 @@ def card_sections(*, input_path: str, input_version: int, tokenizer: str, partia
     axes = [
         quantity_axis(tokens, training_tokens, target_source, cfg.allowed_epochs),
         quality_axis(kept=documents, rejected=rejected, top_reason=top_reason, removed=removed,
-                     duplicate_source=duplicate_source, excess_token_fraction=excess, grade=grade),
+                     duplicate_source=duplicate_source, excess_token_fraction=excess, grade=grade,
+                     duplicates_seen=duplicates_seen),
         coverage_axis(domains=concentration if has_url else None, top_domain=top_domain,
                       languages={k: v["tokens"] for k, v in per_language.items() if k != NO_LANGUAGE},
                       sources={k: v["tokens"] for k, v in per_source.items() if k != NO_SOURCE}),
