@@ -93,9 +93,9 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     input_path = paths["input"]
     out = tables.normalize(args.output).rstrip("/")
     input_version = tables.version(input_path)
+    versions = {k: tables.version(paths[k]) for k in ("rejected", "removed") if paths[k]}
     run.inputs = [{"table": input_path, "version": input_version}]
-    run.inputs += [{"table": paths[k], "version": tables.version(paths[k]), "role": k}
-                   for k in ("rejected", "removed") if paths[k]]
+    run.inputs += [{"table": paths[k], "version": v, "role": k} for k, v in versions.items()]
 
     cached = Cached()
     try:
@@ -125,11 +125,11 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     rejection = removal = None
     if paths["rejected"]:
         with run.stage("rejected") as st:
-            rejection = S.rejection_figures(tables, paths["rejected"], cfg)
+            rejection = S.rejection_figures(tables, paths["rejected"], versions["rejected"], cfg)
             st.rows_in = rejection["rejected"]
     if paths["removed"]:
         with run.stage("removed") as st:
-            removal = S.removal_figures(tables, paths["removed"])
+            removal = S.removal_figures(tables, paths["removed"], versions["removed"])
             st.rows_in = removal["removed"]
 
     with run.stage("report"):

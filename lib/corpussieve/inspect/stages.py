@@ -188,13 +188,13 @@ def _pname(q: float) -> str:
 REASON_COLUMNS = ("reject_reasons", "reject_reason")
 
 
-def rejection_figures(tables, path: str, cfg: InspectConfig) -> dict[str, Any]:
-    """Rejected documents: how many, how many per reason code (a document counts once per code it has) and per
-    filter (the code's step), per first reason, and per source."""
+def rejection_figures(tables, path: str, version: int, cfg: InspectConfig) -> dict[str, Any]:
+    """Rejected documents (the table at ``version``): how many, how many per reason code (a document counts once
+    per code it has) and per filter (the code's step), per first reason, and per source."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import ArrayType, StringType
 
-    df = tables.require(path, any_of=REASON_COLUMNS)
+    df = tables.require(path, any_of=REASON_COLUMNS, version=version)
     if "reject_reasons" in df.columns and isinstance(df.schema["reject_reasons"].dataType, ArrayType):
         reasons = F.array_distinct(F.col("reject_reasons"))
     elif "reject_reason" in df.columns and isinstance(df.schema["reject_reason"].dataType, StringType):
@@ -222,11 +222,11 @@ def rejection_figures(tables, path: str, cfg: InspectConfig) -> dict[str, Any]:
             "per_source": {r["source"]: int(r["count"]) for r in per_source}}
 
 
-def removal_figures(tables, path: str) -> dict[str, Any]:
-    """Documents dedup removed: how many, per match kind (exact, near) and per source."""
+def removal_figures(tables, path: str, version: int) -> dict[str, Any]:
+    """Documents dedup removed (the table at ``version``): how many, per match kind (exact, near) and per source."""
     from pyspark.sql import functions as F
 
-    df = tables.require(path, columns=["id"])
+    df = tables.require(path, columns=["id"], version=version)
     match = F.col("match").cast("string") if "match" in df.columns else F.lit("(unknown)")
     source = F.col("source").cast("string") if "source" in df.columns else F.lit(None).cast("string")
     rows = df.groupBy(match.alias("match"), source.alias("source")).count().collect()
