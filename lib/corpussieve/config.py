@@ -21,6 +21,7 @@ from corpussieve.configbase import StrictModel, format_validation_error, read_ya
 from corpussieve.dedup.config import DedupConfig
 from corpussieve.errors import ConfigError
 from corpussieve.ingest.config import FieldNames, IngestConfig
+from corpussieve.inspect.config import InspectConfig
 from corpussieve.refresh.config import RefreshConfig
 from corpussieve.repetition.config import RepetitionConfig
 from corpussieve.runtime_config import SparkConfig, TablesConfig
@@ -41,6 +42,7 @@ class Config(StrictModel):
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     repetition: RepetitionConfig = Field(default_factory=RepetitionConfig)
     refresh: RefreshConfig = Field(default_factory=RefreshConfig)
+    inspect: InspectConfig = Field(default_factory=InspectConfig)
 
 
 def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:

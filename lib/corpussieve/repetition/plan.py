@@ -8,6 +8,7 @@ A plan file (YAML)::
     sources:
       web:  {weight: 0.8}        # 80% of training tokens come from 'web'
       wiki: {epochs: 4}          # 'wiki' is read 4 times
+      qa:   {epochs: 1, synthetic: true}   # generated text (the data card reports its share of the mix)
 
 ``passes`` over a source is its ``epochs``, or ``weight * training_tokens / source_tokens`` where
 ``source_tokens`` is what the corpus holds for that source (measured by the job). A span's **effective repeat
@@ -36,6 +37,10 @@ class SourcePlan(StrictModel):
     epochs: float | None = Field(None, gt=0, allow_inf_nan=False, description="Passes over the source.")
     weight: float | None = Field(
         None, gt=0, le=1, allow_inf_nan=False, description="Share of the training tokens drawn from the source."
+    )
+    synthetic: bool = Field(
+        False, description="The source is model-generated text; ``corpussieve inspect`` reports its share of the "
+                           "training mix and warns above inspect.max_synthetic_share. Passes are unaffected."
     )
 
     @model_validator(mode="after")
