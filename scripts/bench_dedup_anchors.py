@@ -5,8 +5,8 @@ versions from PyPI, as a separate process timed like the corpussieve jobs (wall 
 whole process tree, JVM and Python workers included; ``benchlib.run_measured``), on the same machine and
 the same cores (2 Spark cores for text-dedup, 2 worker processes for datatrove), at 0.8-equivalent settings:
 
-* text-dedup: ``text_dedup/minhash_spark.py`` as vendored in ``scripts/anchors/`` (see ANCHOR_NOTES for which
-  commit and why), run with ``--threshold 0.8 --num_perm 128 --ngram_size 5 --column text`` in Spark local
+* text-dedup: ``text_dedup/minhash_spark.py`` of a pinned commit, which you place at
+  ``bench-data/anchors/text_dedup_minhash_spark.py`` (see ANCHOR_NOTES for which commit and why), run with ``--threshold 0.8 --num_perm 128 --ngram_size 5 --column text`` in Spark local
   mode. It reads Parquet only, so the corpus is converted to Parquet first; that conversion is timed apart
   and not counted. Its output is the kept documents as Parquet, whose ``id`` column is read back.
 * datatrove: its four MinHash stages (signatures, buckets, cluster, filter) with FineWeb's settings (word
@@ -47,8 +47,10 @@ ANCHORS_DIR = BENCH_DATA / "anchors"
 ANCHOR_SCRIPTS = REPO / "scripts" / "anchors"
 CORES = 2  # the machine's cores; both anchors get the same number
 
-# text-dedup: the script, the commit it is byte-identical to, and its SHA-256 (checked before each run).
-TEXT_DEDUP_SCRIPT = ANCHOR_SCRIPTS / "text_dedup_minhash_spark.py"
+# text-dedup: the script, the commit it is byte-identical to, and its SHA-256 (checked before each run). The
+# file is not in this repository (it is text-dedup's code, Apache-2.0, and the project does not carry other
+# projects' code): put text_dedup/minhash_spark.py of that commit at TEXT_DEDUP_SCRIPT, or pass its path.
+TEXT_DEDUP_SCRIPT = ANCHORS_DIR / "text_dedup_minhash_spark.py"
 TEXT_DEDUP_COMMIT = "6bb8e89e1c0368003fb39654e79290e506ebf4ba"  # 2024-02-04, "update help message"
 TEXT_DEDUP_SHA256 = "03d35447df380b898e33a07badb9daa1eadb9b2102f8cd87d9632892f8126c7a"
 # Its imports are numpy, scipy and pyspark; pyspark is corpussieve's own 4.2 line (the script runs on it).
@@ -66,8 +68,8 @@ REPORTED_PACKAGES = {"text-dedup": ["pyspark", "numpy", "scipy"],
 
 ANCHOR_NOTES = {
     "text-dedup": [
-        f"minhash_spark.py at commit {TEXT_DEDUP_COMMIT} (2024-02-04), vendored byte for byte in "
-        "scripts/anchors/ (Apache-2.0): the last version whose connected components are plain PySpark "
+        f"minhash_spark.py at commit {TEXT_DEDUP_COMMIT} (2024-02-04), byte for byte (sha256 checked; "
+        "Apache-2.0, not carried in this repository): the last version whose connected components are plain PySpark "
         "(large-star/small-star on RDDs, at most 20 rounds). The newest one (commit 22d6d78, the same file "
         "as PyPI text-dedup 0.4.0) calls GraphFrames' connectedComponents, whose JVM package "
         "(io.graphframes:graphframes-spark4_2.13) the Maven registry reachable here does not serve, and "
@@ -258,9 +260,14 @@ def anchors(corpus_dir: str | Path, names: list[str] | tuple[str, ...] = ("text-
         row: dict = {"versions": installed_versions(python, REPORTED_PACKAGES[name]), "notes": ANCHOR_NOTES[name]}
         if name == "text-dedup":
             script = Path(text_dedup_script).resolve() if text_dedup_script else TEXT_DEDUP_SCRIPT
+            if not script.exists():
+                raise SystemExit(
+                    f"text-dedup's script is not at {script}: download text_dedup/minhash_spark.py at commit "
+                    f"{TEXT_DEDUP_COMMIT} of github.com/ChenghaoMou/text-dedup to that path (sha256 "
+                    f"{TEXT_DEDUP_SHA256}), or pass --text-dedup-script PATH, or run --anchors datatrove")
             sha = file_sha256(script)
             if text_dedup_script is None and sha != TEXT_DEDUP_SHA256:
-                raise SystemExit(f"{script} is not the vendored text-dedup script (sha256 {sha})")
+                raise SystemExit(f"{script} is not text-dedup's script at commit {TEXT_DEDUP_COMMIT} (sha256 {sha})")
             row["script"] = {"path": str(script), "sha256": sha,
                              "commit": TEXT_DEDUP_COMMIT if sha == TEXT_DEDUP_SHA256 else "unknown"}
             row["args"] = TEXT_DEDUP_ARGS
