@@ -61,6 +61,10 @@ def main() -> int:
         for n, (job, job_args) in enumerate(steps):
             ns = cli.parse_args([job, *job_args, "--conf", conf[0]])
             results[f"refresh {n}"] = run_job(job, ns, spark=spark)
+        # the data card of the curated lake: quantity, quality, coverage, the weakest axis
+        ns = cli.parse_args(["inspect", "--lake", str(lake), "--output", str(lake / "_reports" / "card"),
+                             "--conf", conf[0]])
+        results["inspect"] = run_job("inspect", ns, spark=spark)
         from corpussieve.refresh.audit import why
         from corpussieve.refresh.lake import Lake
         from corpussieve.tables import Tables
@@ -78,7 +82,7 @@ def main() -> int:
         print(json.dumps(summary, indent=2, default=str))
     print(f"\nEverything is under {out}; open the reports in a browser:")
     for report in ("refresh-0/report.html", "refresh-1/report.html", "refresh-0/ingest.html",
-                   "repetition/report.html"):
+                   "repetition/report.html", "card/card.html"):
         print(f"  {out / 'lake' / '_reports' / report}")
     print(f"Ask the lake about any document: corpussieve why ID --lake {out / 'lake'}")
     return 0
