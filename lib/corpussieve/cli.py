@@ -25,6 +25,7 @@ JOBS: dict[str, str] = {
     "dedup": "corpussieve.dedup.job",
     "repetition": "corpussieve.repetition.job",
     "refresh": "corpussieve.refresh.job",
+    "format": "corpussieve.format.job",
 }
 
 
