@@ -4,6 +4,7 @@
     make bench BENCH_ARGS="--only ingest --ingest-docs 10000"
     make bench BENCH_ARGS="--only tables --tables-docs 1000000 --tables-pages 100000 --tables-rounds 3"
     make bench BENCH_ARGS="--only refresh --refresh-lake-docs 500000 --refresh-batch-docs 20000"
+    make bench BENCH_ARGS="--only format --format-docs 15000"
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ BENCHMARKS = {
     "dedup": ("bench_dedup", {"docs": [10_000, 100_000, 1_000_000]}),
     "tables": ("bench_tables", {"docs": 1_000_000, "pages": 100_000}),
     "refresh": ("bench_refresh", {"lake_docs": 500_000, "batch_docs": 20_000}),
+    "format": ("bench_format", {"docs": 30_000}),
 }
 
 
@@ -41,6 +43,7 @@ def main() -> int:
     parser.add_argument("--tables-rounds", type=int, default=None, help="runs per backend, alternating their order")
     parser.add_argument("--refresh-lake-docs", type=int, default=None, help="documents in the lake (500,000)")
     parser.add_argument("--refresh-batch-docs", type=int, default=None, help="documents in the batch (20,000)")
+    parser.add_argument("--format-docs", type=int, default=None, help="documents formatted (30,000, ~20M tokens)")
     args = parser.parse_args()
     results = {"machine": machine(), "results": []}
     for name in [n.strip() for n in args.only.split(",") if n.strip()]:

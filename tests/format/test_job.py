@@ -142,7 +142,8 @@ def test_the_shards_hold_exactly_the_planned_stream(lake, formatted):
     per_source = report["per_source"]
     assert tokens["forum"] == per_source["forum"]["tokens"] == per_source["forum"]["planned_tokens"]
     # wiki-0007's text is also three web pages: those tokens are told apart by the report, not by the text
-    assert tokens["wiki"] + tokens["web"] + tokens["shared"] == per_source["wiki"]["tokens"] + per_source["web"]["tokens"]
+    both = per_source["wiki"]["tokens"] + per_source["web"]["tokens"]
+    assert tokens["wiki"] + tokens["web"] + tokens["shared"] == both
     assert sum(len(d) for d in read) == report["stream"]["tokens"] == report["summary"]["tokens"]
     assert report["stream"]["documents"] == len(read)
 
@@ -258,8 +259,8 @@ def test_bad_input_is_refused_naming_the_table_the_column_and_the_rows(lake, run
     plan = tmp_path / "plan.yaml"
     plan.write_text(yaml.safe_dump({"model_params": 1e8, "training_tokens": 1e4,
                                     "sources": {"webb": {"weight": 0.5}}}))
-    with pytest.raises(InputError, match=r"docs, column 'source': the plan .* gives source 'webb' weight 0.5, but no "
-                                         r"row of the table has that source.*expected one of the table's sources: "
+    with pytest.raises(InputError, match=r"docs, column 'source': the plan .* gives source 'webb' weight 0.5, but the "
+                                         r"table holds no text of that source.*expected one of the table's sources: "
                                          r"forum, web, wiki"):
         run_format(lake["table"], tmp_path / "o3", plan)
     assert not (tmp_path / "o3" / "manifest").exists()

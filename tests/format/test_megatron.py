@@ -16,7 +16,8 @@ def csr(documents):
     return np.array([t for d in documents for t in d], dtype=np.uint32), offsets
 
 
-@pytest.mark.parametrize("vocab_size, name, code", [(50257, "uint16", 8), (100277, "int32", 4), (2**32 + 1, "int64", 5)])
+@pytest.mark.parametrize("vocab_size, name, code",
+                         [(50257, "uint16", 8), (100277, "int32", 4), (2**32 + 1, "int64", 5)])
 def test_the_token_type_is_the_narrowest_that_holds_every_id(vocab_size, name, code):
     assert token_dtype(vocab_size).name == name and dtype_code(token_dtype(vocab_size)) == code
 

@@ -95,7 +95,8 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     cached = Cached()
     try:
         with run.stage("read") as st:
-            docs, st.details["partitions"] = S.read_documents(ctx, input_path, input_version, cfg)
+            docs, st.details["partitions"] = S.read_documents(ctx, input_path, input_version, cfg, plan,
+                                                                 plan_path)
 
         with run.stage("tokenize") as st:
             tokens_df = cached.persist(S.tokenize(docs, cfg))

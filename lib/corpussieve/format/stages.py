@@ -46,8 +46,10 @@ MANIFEST_DDL = (
 # ---------------------------------------------------------------- read, tokenize
 
 
-def read_documents(ctx, path: str, version: int, config: FormatConfig):
-    """The input's (id, text, source) with ids checked, spread over enough partitions to use every core."""
+def read_documents(ctx, path: str, version: int, config: FormatConfig, plan: TrainingPlan | None = None,
+                   plan_path: str | None = None):
+    """The input's (id, text, source) with ids checked, spread over enough partitions to use every core; a plan
+    naming a source the table lacks is refused here, before any token is spent (one read of the source column)."""
     from pyspark.sql import functions as F
 
     from corpussieve.validate import require_string_column, require_unique_ids
@@ -61,6 +63,9 @@ def read_documents(ctx, path: str, version: int, config: FormatConfig):
     source = (F.coalesce(F.col("source").cast("string"), F.lit(NO_SOURCE)) if "source" in df.columns
               else F.lit(NO_SOURCE))
     docs = df.select(F.col("id").cast("string").alias("id"), F.col("text"), source.alias("source"))
+    if plan is not None and plan.sources:
+        present = {r[0]: 1 for r in df.select(source).distinct().collect()}
+        refuse_unknown_sources(plan, {name: {"documents": 1} for name in present}, path, plan_path)
     have = docs.rdd.getNumPartitions()
     cores = ctx.spark.sparkContext.defaultParallelism
     wanted = config.partitions or (have if have >= 2 * cores else 2 * cores)
@@ -110,8 +115,8 @@ def refuse_unknown_sources(plan: TrainingPlan | None, stats: dict[str, dict[str,
         if name not in present:
             what = f"weight {spec.weight:g}" if spec.weight is not None else f"epochs {spec.epochs:g}"
             raise InputError(
-                f"the plan {plan_path} gives source {name!r} {what}, but no row of the table has that source "
-                "with any text", table=table, column="source",
+                f"the plan {plan_path} gives source {name!r} {what}, but the table holds no text of that source",
+                table=table, column="source",
                 expected=f"one of the table's sources: {', '.join(sorted(present)) or 'none'}")
 
 
