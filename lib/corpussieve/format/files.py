@@ -18,7 +18,8 @@ def filesystem(path: str):
     if path.startswith("file:"):
         path = path[len("file://"):] if path.startswith("file://") else path[len("file:"):]
     if _SCHEME.match(path) and not re.match(r"^[a-zA-Z]:[\\/]", path):
-        return pafs.FileSystem.from_uri(path)
+        # Hadoop's s3a:// (what Spark on a cluster is given) is plain s3:// to pyarrow.
+        return pafs.FileSystem.from_uri(re.sub(r"^s3a://", "s3://", path))
     return pafs.LocalFileSystem(), os.path.abspath(path)
 
 

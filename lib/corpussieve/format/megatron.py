@@ -58,7 +58,8 @@ def dtype_code(dtype: np.dtype) -> int:
 class EncodedShard:
     """One shard's two files as bytes, with what the manifest records about them."""
 
-    bin: bytes
+    bin: memoryview
+    """The token array's own memory as bytes (no copy: a 50M-token int32 shard is 200 MB)."""
     idx: bytes
     documents: int
     tokens: int
@@ -112,5 +113,5 @@ def index_bytes(lengths: np.ndarray, dtype: np.dtype) -> bytes:
 def encode_shard(ids: np.ndarray, offsets: np.ndarray, order: np.ndarray, eod: int, dtype: np.dtype) -> EncodedShard:
     """A shard of the documents of a CSR batch in ``order``, each ending with ``eod``."""
     tokens, lengths = document_tokens(ids, offsets, order, eod, dtype)
-    return EncodedShard(bin=tokens.tobytes(), idx=index_bytes(lengths, dtype), documents=int(lengths.size),
+    return EncodedShard(bin=tokens.view(np.uint8).data, idx=index_bytes(lengths, dtype), documents=int(lengths.size),
                         tokens=int(tokens.size))
