@@ -27,7 +27,8 @@ class FormatConfig(StrictModel):
     shard_tokens: int = Field(
         50_000_000, ge=1_000, le=1_000_000_000,
         description="Tokens per shard, about (documents go to shards by a seeded hash, so sizes vary by a few "
-        "documents); a shard is built in one Python worker's memory (~8 bytes per token).",
+        "documents); a shard is built in one Python worker's memory (about 12 bytes per token: the ids in, "
+        "their copy, the shard out).",
     )
     partitions: int | None = Field(
         None, ge=1, le=100_000,
