@@ -265,3 +265,15 @@ def test_bad_input_is_refused_naming_the_table_the_column_and_the_rows(lake, run
                                          r"forum, web, wiki"):
         run_format(lake["table"], tmp_path / "o3", plan)
     assert not (tmp_path / "o3" / "manifest").exists()
+
+
+@pytest.mark.parametrize("shards", [1, 2, 6, 37])
+def test_every_shard_travels_to_a_partition_of_its_own(spark, shards):
+    from pyspark.sql import functions as F
+
+    from corpussieve.format.stages import shard_slots
+
+    rows = spark.range(3000).withColumn("shard", F.pmod(F.xxhash64("id"), F.lit(shards)).cast("int"))
+    spread = rows.join(F.broadcast(shard_slots(spark, shards)), "shard").repartition(shards, "slot")
+    parts = spread.select("shard").rdd.glom().map(lambda part: sorted({r[0] for r in part})).collect()
+    assert parts == [[i] for i in range(shards)]

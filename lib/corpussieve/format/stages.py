@@ -192,8 +192,33 @@ def write_shards(copies_df, config: FormatConfig, shards: int, staging: str) -> 
                         F.explode(F.sequence(F.lit(0), F.col("copies") - 1)).alias("copy")))
     key = F.xxhash64(F.lit(config.seed), F.lit("order"), F.col("id"), F.col("copy"))
     keyed = exploded.withColumn("key", key).withColumn("shard", F.pmod(F.col("key"), F.lit(shards)).cast("int"))
-    rows = keyed.groupBy("shard").applyInArrow(shards_apply(config, staging), SHARDS_DDL).collect()
+    # One partition per shard: hashing shard numbers into spark.sql.shuffle.partitions leaves some tasks two or
+    # three shards and others none (shards 0-11 over 16 partitions land in 7 distinct ones), and range
+    # partitioning on the shard number does not fix it (6 shards of 20,000 rows: one partition empty, one with
+    # two shards). So each shard travels under a slot number whose hash partition is the shard's own, and the
+    # groupBy by slot needs no second exchange. A stage of equal shards then lasts one shard per task.
+    slots = shard_slots(copies_df.sparkSession, shards)
+    by_shard = keyed.join(F.broadcast(slots), "shard").repartition(shards, "slot")
+    rows = by_shard.groupBy("slot").applyInArrow(shards_apply(config, staging), SHARDS_DDL).collect()
     return sorted((r.asDict() for r in rows), key=lambda r: r["shard"])
+
+
+def shard_slots(spark, shards: int):
+    """(shard, slot) rows: for every shard the smallest int whose partition under ``repartition(shards, slot)``,
+    Spark's ``pmod(murmur3(slot), shards)``, is the shard number itself; computed by Spark's own hash."""
+    from pyspark.sql import functions as F
+
+    found: dict[int, int] = {}
+    start, span = 0, max(64, 8 * shards)
+    while len(found) < shards:  # a span of 8 x shards numbers leaves a shard without a slot with odds ~e^-8
+        slot = F.col("id").cast("int")
+        rows = (spark.range(start, start + span).select(slot.alias("slot"),
+                                                        F.pmod(F.hash(slot), F.lit(shards)).alias("shard"))
+                .groupBy("shard").agg(F.min("slot").alias("slot")).collect())
+        for row in rows:
+            found.setdefault(int(row["shard"]), int(row["slot"]))
+        start += span
+    return spark.createDataFrame(sorted(found.items()), "shard int, slot int")
 
 
 def stream_mass(copies_df) -> MassTable:
