@@ -5,6 +5,7 @@
     make bench BENCH_ARGS="--only tables --tables-docs 1000000 --tables-pages 100000 --tables-rounds 3"
     make bench BENCH_ARGS="--only refresh --refresh-lake-docs 500000 --refresh-batch-docs 20000"
     make bench BENCH_ARGS="--only inspect --inspect-docs 100000"
+    make bench BENCH_ARGS="--only format --format-docs 15000"
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ BENCHMARKS = {
     "tables": ("bench_tables", {"docs": 1_000_000, "pages": 100_000}),
     "refresh": ("bench_refresh", {"lake_docs": 500_000, "batch_docs": 20_000}),
     "inspect": ("bench_inspect", {"docs": 100_000}),
+    "format": ("bench_format", {"docs": 30_000}),
 }
 
 
@@ -44,6 +46,7 @@ def main() -> int:
     parser.add_argument("--refresh-lake-docs", type=int, default=None, help="documents in the lake (500,000)")
     parser.add_argument("--refresh-batch-docs", type=int, default=None, help="documents in the batch (20,000)")
     parser.add_argument("--inspect-docs", type=int, default=None, help="documents the card is written for (100,000)")
+    parser.add_argument("--format-docs", type=int, default=None, help="documents formatted (30,000, ~20M tokens)")
     args = parser.parse_args()
     results = {"machine": machine(), "results": []}
     for name in [n.strip() for n in args.only.split(",") if n.strip()]:

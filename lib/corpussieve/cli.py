@@ -26,6 +26,7 @@ JOBS: dict[str, str] = {
     "repetition": "corpussieve.repetition.job",
     "refresh": "corpussieve.refresh.job",
     "inspect": "corpussieve.inspect.job",
+    "format": "corpussieve.format.job",
 }
 
 

@@ -20,6 +20,7 @@ from corpussieve.clean.config import CleanConfig
 from corpussieve.configbase import StrictModel, format_validation_error, read_yaml_mapping
 from corpussieve.dedup.config import DedupConfig
 from corpussieve.errors import ConfigError
+from corpussieve.format.config import FormatConfig
 from corpussieve.ingest.config import FieldNames, IngestConfig
 from corpussieve.inspect.config import InspectConfig
 from corpussieve.refresh.config import RefreshConfig
@@ -43,6 +44,7 @@ class Config(StrictModel):
     repetition: RepetitionConfig = Field(default_factory=RepetitionConfig)
     refresh: RefreshConfig = Field(default_factory=RefreshConfig)
     inspect: InspectConfig = Field(default_factory=InspectConfig)
+    format: FormatConfig = Field(default_factory=FormatConfig)
 
 
 def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
