@@ -65,6 +65,11 @@ def main() -> int:
         ns = cli.parse_args(["inspect", "--lake", str(lake), "--output", str(lake / "_reports" / "card"),
                              "--conf", conf[0]])
         results["inspect"] = run_job("inspect", ns, spark=spark)
+        # training shards of the curated lake, mixed by a plan: Megatron .bin/.idx and a manifest table
+        (out / "plan.yaml").write_text("model_params: 1.0e8\nsources:\n  curated-news: {epochs: 2}\n")
+        ns = cli.parse_args(["format", "--input", str(lake / "documents"), "--plan", str(out / "plan.yaml"),
+                             "--output", str(out / "shards"), "--conf", conf[0]])
+        results["format"] = run_job("format", ns, spark=spark)
         from corpussieve.refresh.audit import why
         from corpussieve.refresh.lake import Lake
         from corpussieve.tables import Tables
@@ -84,6 +89,7 @@ def main() -> int:
     for report in ("refresh-0/report.html", "refresh-1/report.html", "refresh-0/ingest.html",
                    "repetition/report.html", "card/card.html"):
         print(f"  {out / 'lake' / '_reports' / report}")
+    print(f"  {out / 'shards' / 'report.html'}  (training shards under {out / 'shards' / 'shards'})")
     print(f"Ask the lake about any document: corpussieve why ID --lake {out / 'lake'}")
     return 0
 
