@@ -110,8 +110,13 @@ def baseline(table: str) -> dict:
 
 
 def bench(docs: int | list[int] = (10_000, 100_000, 1_000_000), baseline_max: int = BASELINE_MAX_DOCS,
-          quality_max: int = QUALITY_MAX_DOCS, sketches: list[str] | None = None) -> dict:
-    """``sketches``: also run the job with each of these ``dedup.sketch`` schemes, side by side in this run."""
+          quality_max: int = QUALITY_MAX_DOCS, sketches: list[str] | None = None,
+          anchors: list[str] | None = None, anchors_max: int = 100_000) -> dict:
+    """``sketches``: also run the job with each of these ``dedup.sketch`` schemes, side by side in this run.
+    ``anchors``: also run these peers (``bench_dedup_anchors``: text-dedup's PySpark script, datatrove) on
+    the same corpus in this run, up to ``anchors_max`` documents; each reads the corpus in its own native
+    form (the Delta table for corpussieve, the JSON Lines for datatrove, a Parquet copy for text-dedup), and
+    that one-off conversion is not timed for anyone."""
     sizes = [docs] if isinstance(docs, int) else list(docs)
     results = []
     for size in sizes:
@@ -124,6 +129,14 @@ def bench(docs: int | list[int] = (10_000, 100_000, 1_000_000), baseline_max: in
             if size <= quality_max:
                 other["quality"] = quality(table, Path(other["out"]))
             row[f"corpussieve[sketch={scheme}]"] = other
+        if anchors and size <= anchors_max:
+            from bench_dedup_anchors import anchors as run_anchors
+
+            peers = run_anchors(corpus(size, text_only=True), anchors)
+            ours = row["corpussieve"]["seconds"]
+            for peer in peers["anchors"].values():
+                peer["corpussieve_speedup"] = round(peer["seconds"] / ours, 2)  # peer seconds / ours
+            row["anchors"] = peers
         if size <= baseline_max:
             measured = run_measured([sys.executable, str(Path(__file__)), "--baseline", str(table)])
             inner = measured["summary"]
@@ -147,13 +160,16 @@ def main() -> None:
                         help="compute exact ground truth up to this many documents")
     parser.add_argument("--sketch", nargs="+", default=[], choices=["one_permutation", "permutations"],
                         help="also run with these dedup.sketch schemes, side by side")
+    parser.add_argument("--anchors", nargs="+", default=[], choices=["text-dedup", "datatrove"],
+                        help="also run these peers on the same corpus in this run (see bench_dedup_anchors.py)")
+    parser.add_argument("--anchors-max", type=int, default=100_000, help="run the anchors up to this many documents")
     parser.add_argument("--baseline", metavar="TABLE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.baseline:
         sys.path.insert(0, str(REPO / "lib"))
         print(json.dumps(baseline(args.baseline)))
         return
-    result = bench(args.docs, args.baseline_max, args.quality_max, args.sketch)
+    result = bench(args.docs, args.baseline_max, args.quality_max, args.sketch, args.anchors, args.anchors_max)
     BENCH_OUT.mkdir(exist_ok=True)
     (BENCH_OUT / "dedup.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
