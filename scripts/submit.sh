@@ -21,8 +21,10 @@ fi
 shift
 job="${1:?usage: scripts/submit.sh [spark-submit options...] -- JOB [job arguments...]}"; shift
 entry="$here/jobs/$job.py"
+# a job named like a standard-library module (inspect) has its entry as <job>_job.py: see jobs/inspect_job.py
+[ -f "$entry" ] || entry="$here/jobs/${job}_job.py"
 if [ ! -f "$entry" ]; then
-  echo "error: unknown job '$job' (no $entry); jobs: $(cd "$here/jobs" && ls *.py | sed 's/\.py$//' | tr '\n' ' ')" >&2
+  echo "error: unknown job '$job' (no jobs/$job.py or jobs/${job}_job.py); jobs: $(cd "$here/jobs" && ls *.py | sed 's/\(_job\)\{0,1\}\.py$//' | tr '\n' ' ')" >&2
   exit 2
 fi
 
