@@ -34,12 +34,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from corpussieve.dedup.hashing import stored_values
+from corpussieve.dedup.hashing import split_halves, stored_values
+from corpussieve.dedup.minhash import EMPTY_SIGNATURE_VALUE
 from corpussieve.dedup.shingles import ShingleBatch
 from corpussieve.hashing import MASK64, fmix64, fmix64_int, splitmix64_stream
 
-EMPTY_SIGNATURE_VALUE = np.uint32(0xFFFFFFFF)
-_M32 = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
 BLOCK = 1 << 20
 """Shingles hashed per block: bounds the temporaries to a few arrays of 8 MiB."""
@@ -62,9 +61,8 @@ class OnePermutationHashing:
     # -- the hash and the bins ------------------------------------------------------------------------
     def hash(self, shingles: np.ndarray) -> np.ndarray:
         """h(x) of 64-bit shingle hashes (uint64)."""
-        lo = shingles & _M32
+        lo, hi = split_halves(shingles)
         h = np.multiply(lo, self.a, out=lo)
-        hi = shingles >> _S32
         h += np.multiply(hi, self.c, out=hi)
         h += self.b
         return h
