@@ -67,3 +67,57 @@ def test_pages_carry_site_boilerplate_in_html_and_text():
     assert "All rights reserved." in record["text"] and "cookie" in record["text"].lower()
     assert "<nav" in record["html"] and "<footer" in record["html"] and "<article>" in record["html"]
     assert record["url"].startswith("https://")
+
+
+def test_plants_are_known_exactly_and_leave_other_documents_unchanged(tmp_path):
+    import phonenumbers
+
+    from corpussieve.sample import plants
+
+    spec = CorpusSpec(docs=600, seed=11, contaminated_fraction=0.04, pii_fraction=0.05, blocked_fraction=0.03,
+                      benchmark_items=50)
+    plain = CorpusGenerator(CorpusSpec(docs=600, seed=11))
+    gen = CorpusGenerator(spec)
+    bench = plants.write_benchmark(spec.seed, spec.benchmark_items, str(tmp_path / "bench.jsonl"))
+    items = {json.loads(line)["id"]: json.loads(line) for line in open(bench["path"])}
+    assert len(items) == 50
+    domains = plants.blocked_domains(spec.seed)
+    planted = {"gen_contaminated": 0, "gen_pii": 0, "gen_blocked": 0}
+    for i in range(spec.docs):
+        r, base = gen.record(i), plain.record(i)
+        marks = [k for k in planted if r[k] is not None]
+        assert len(marks) <= 1
+        if not marks:
+            assert {k: v for k, v in r.items() if k not in planted} == {k: v for k, v in base.items() if k not in planted}
+            continue
+        assert r["gen_kind"] == "article"
+        planted[marks[0]] += 1
+        if r["gen_contaminated"]:
+            item = items[r["gen_contaminated"]]
+            assert plants.contaminated_paragraph(item) in r["text"]
+            assert len((item["question"] + " " + item["answer"]).split()) >= 25
+        elif r["gen_pii"]:
+            for found in json.loads(r["gen_pii"]):
+                assert found["value"] in r["text"] and found["value"] in r["html"]
+                if found["kind"] == "phone":
+                    assert phonenumbers.is_valid_number(phonenumbers.parse(found["value"]))
+                if found["kind"] == "payment_card":
+                    digits = found["value"].replace(" ", "")
+                    assert plants.luhn_digit(digits[:-1]) == int(digits[-1])
+        else:
+            host = r["url"].split("/")[2]
+            assert r["gen_blocked"] in domains and host == f"www.{r['gen_blocked']}"
+            assert r["text"] == base["text"]
+    assert all(n >= 5 for n in planted.values()), planted
+    listed = plants.write_blocklist(domains, str(tmp_path / "block.txt"))
+    lines = [line.strip() for line in open(listed["path"]) if not line.startswith("#")]
+    assert lines == domains
+
+
+def test_luhn_digit_against_known_numbers():
+    from corpussieve.sample.plants import luhn_digit
+
+    # published test numbers: Visa 4111 1111 1111 1111, Mastercard 5555 5555 5555 4444, Amex 3782 822463 10005
+    for number in ("4111111111111111", "5555555555554444", "378282246310005", "79927398713"):
+        assert luhn_digit(number[:-1]) == int(number[-1])
+    assert luhn_digit("411111111111111") != 2

@@ -12,6 +12,7 @@ long repeated spans across sites. Ground truth travels in ``gen_*`` fields.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,11 @@ class CorpusSpec:
     include_html: bool = True
     include_text: bool = True
     bad_record_rate: float = 0.0
+    #: articles planted for the decontamination, PII and URL-blocklist steps (``corpussieve.sample.plants``)
+    contaminated_fraction: float = 0.0
+    pii_fraction: float = 0.0
+    blocked_fraction: float = 0.0
+    benchmark_items: int = 100
 
     def __post_init__(self) -> None:
         if self.docs < 1:
@@ -48,6 +54,11 @@ class CorpusSpec:
             raise ValueError("exact + near + junk fractions must be in [0, 1)")
         if not (self.include_html or self.include_text):
             raise ValueError("include html, text or both")
+        planted = self.contaminated_fraction + self.pii_fraction + self.blocked_fraction
+        if min(self.contaminated_fraction, self.pii_fraction, self.blocked_fraction) < 0 or planted > 1:
+            raise ValueError("contaminated + pii + blocked fractions must be in [0, 1]")
+        if self.contaminated_fraction > 0 and self.benchmark_items < 1:
+            raise ValueError("contaminated articles need benchmark_items >= 1")
 
     @property
     def sites(self) -> int:
@@ -144,13 +155,38 @@ class CorpusGenerator:
                 return j
         return 0
 
+    def _plant(self, index: int, body: Body) -> dict[str, Any] | None:
+        """What this article carries for the decontamination, PII and blocklist steps (None: nothing); a
+        planted paragraph goes after the first one, so extraction keeps it as body text."""
+        from corpussieve.sample import plants
+
+        spec = self.spec
+        if index == 0:
+            return None
+        rng = random.Random(f"plant:{spec.seed}:{index}")
+        draw = rng.random()
+        if draw < spec.contaminated_fraction:
+            item = plants.benchmark_item(spec.seed, rng.randrange(spec.benchmark_items))
+            body.paragraphs.insert(1, plants.contaminated_paragraph(item))
+            return {"gen_contaminated": item["id"]}
+        draw -= spec.contaminated_fraction
+        if draw < spec.pii_fraction:
+            paragraph, found = plants.pii_paragraph(rng)
+            body.paragraphs.insert(1, paragraph)
+            return {"gen_pii": json.dumps(found)}
+        draw -= spec.pii_fraction
+        if draw < spec.blocked_fraction:
+            return {"gen_blocked": rng.choice(plants.blocked_domains(spec.seed))}
+        return None
+
     def record(self, index: int) -> dict[str, Any]:
         spec = self.spec
         kind = kind_of(spec, index)
         rng = random.Random(f"variant:{spec.seed}:{index}")
         fetch_time = BASE_TIME + dt.timedelta(seconds=rng.randrange(330 * 86400))
         gen: dict[str, Any] = {"gen_kind": kind, "gen_dup_of": None, "gen_edit": None, "gen_edit_rate": None,
-                               "gen_junk_kind": None, "gen_span": None}
+                               "gen_junk_kind": None, "gen_span": None, "gen_contaminated": None, "gen_pii": None,
+                               "gen_blocked": None}
         if kind == "junk":
             from corpussieve.sample.junk import JUNK_KINDS, make_junk_page
 
@@ -182,8 +218,13 @@ class CorpusGenerator:
                 else:
                     site = self.site(rng.randrange(spec.sites))
                     gen["gen_edit"] = "retemplate"
+            plant = self._plant(index, body) if kind == "article" else None
+            if plant is not None:
+                gen.update(plant)
             page_html, text = render_page(site, body.title, body.byline, body.paragraphs, body.related, body.year)
             url = site_url(site, rng, slugify(body.title, index))
+            if gen["gen_blocked"] is not None:
+                url = f"https://www.{gen['gen_blocked']}/{url.split('/', 3)[3]}"
             source = SOURCES[site.index % len(SOURCES)]
         record: dict[str, Any] = {"id": f"doc-{index:08d}", "url": url}
         if spec.include_text:
