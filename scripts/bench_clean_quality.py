@@ -7,7 +7,8 @@ if it helps (or is neutral and simplifies) on both. Every figure is printed per 
 
 Prints:
   1. extraction scores per fold (F1, precision, recall, empty outputs) for trafilatura's own settings,
-     ours, and ours with each of our extraction rules turned off (the ablation);
+     ours, and ours with each of our extraction rules turned off (the ablation); then the same on the
+     pages with their article cut in the DOM to its first 1, 2 and 3 paragraphs (short articles);
   2. per fold, for the defaults, each filter rule of issue 14 turned off, and the defaults before it: the true articles rejected by the whole pipeline (html input, reasons),
      the true article bodies rejected as text inputs, and their ledes (the first lines up to 250
      characters: what a paywall or a short news item leaves), with counts per reason; the usual
@@ -42,7 +43,7 @@ from corpussieve.clean.document import clean_document, filter_text, prepare_text
 from corpussieve.clean.extract import extract_main_text  # noqa: E402
 from corpussieve.clean.filters import usual_stack_config  # noqa: E402
 from corpussieve.clean.reasons import JUNK_EXPECTED_FAMILIES, families_of  # noqa: E402
-from corpussieve.clean.scoring import score_extractions  # noqa: E402
+from corpussieve.clean.scoring import score_extractions, short_article_page  # noqa: E402
 from corpussieve.sample.junk import JUNK_KINDS, make_junk_page  # noqa: E402
 
 AEB_DEV = REPO_ROOT / ".." / "shared" / "data" / "aeb-dev"
@@ -57,7 +58,10 @@ OUR_RULES = {
     "drop_title": "title lines",
     "drop_boilerplate_lines": "boilerplate line patterns",
     "recall_fallback": "balanced-mode fallback",
+    "unprecleaned_fallback": "unprecleaned fallback",
 }
+#: short articles: each page's article cut in the DOM to its first K paragraphs (``short_article_page``)
+SHORT_KEEP = (1, 2, 3)
 
 
 def _set(cfg: CleanConfig, path: str, value: Any) -> CleanConfig:
@@ -162,6 +166,30 @@ def extraction_scores(folds: dict[str, dict[str, dict[str, str]]]) -> None:
               f"{_fold_cells(folds, lambda k, p, c=cfg: extract_main_text(p['html'], c).text)}")
 
 
+def short_article_scores(folds: dict[str, dict[str, dict[str, str]]]) -> None:
+    """Extraction on the same pages with their article cut to its first K paragraphs in the DOM: a short
+    news item or a teaser on a real site, with all of its chrome (the kind of page that came out empty on
+    unseen pages in issue 14)."""
+    import trafilatura
+
+    ours = CleanConfig().extraction
+    rows: list[tuple[str, Callable[[str], str | None]]] = [
+        ("trafilatura best (no comments, favor_precision)",
+         lambda h: trafilatura.extract(h, include_comments=False, favor_precision=True)),
+        ("ours (current defaults)", lambda h: extract_main_text(h, ours).text),
+        ("  ours without unprecleaned fallback",
+         lambda h, c=ours.model_copy(update={"unprecleaned_fallback": False}): extract_main_text(h, c).text),
+    ]
+    for keep in SHORT_KEEP:
+        short = {fold: {k: {"html": cut[0], "truth": cut[1]} for k, p in pages.items()
+                        if (cut := short_article_page(p["html"], p["truth"], keep)) is not None}
+                 for fold, pages in folds.items()}
+        sizes = ", ".join(f"{f} {len(p)} pages" for f, p in short.items())
+        print(f"\n== Short articles: first {keep} paragraph(s) kept in the DOM, per fold ({sizes}) ==")
+        for label, run in rows:
+            print(f"{label:58s} {_fold_cells(short, lambda k, p, r=run: r(p['html']))}")
+
+
 def _rejections(results: list[list[str]]) -> tuple[int, Counter[str]]:
     return sum(1 for r in results if r), Counter(x for r in results for x in r)
 
@@ -255,7 +283,7 @@ def main() -> int:
     parser.add_argument("--junk-per-kind", type=int, default=50, help="junk pages per kind and input type")
     parser.add_argument("--speed-rounds", type=int, default=3, help="timing rounds (best is reported)")
     parser.add_argument("--speed-repeat", type=int, default=1, help="time the aeb-dev pages repeated this often")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["extraction", "rejection", "junk", "speed"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["extraction", "short", "rejection", "junk", "speed"])
     args = parser.parse_args()
     pages = load_aeb_dev()
     if pages is None:
@@ -264,6 +292,8 @@ def main() -> int:
         folds = by_fold(pages)
         if "extraction" not in args.skip:
             extraction_scores(folds)
+        if "short" not in args.skip:
+            short_article_scores(folds)
         if "rejection" not in args.skip:
             rejection_rates(folds)
     if "junk" not in args.skip:

@@ -224,3 +224,58 @@ def test_a_page_with_enough_text_is_extracted_once_without_the_comparison(monkey
     monkeypatch.setattr(extract_module, "_run_trafilatura", fake)
     result = extract_main_text(PAGE_A)
     assert calls == [("precision", True)] and result.mode == "precision"
+
+
+SHORT_ARTICLE_IN_A_MISNAMED_BLOCK = """<html><head><title>Council notes</title></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/sport">Sport</a></li></ul></nav>
+<div class="layout-with-sidebar">
+  <h1>Council notes</h1>
+  <p>The council met on Tuesday and approved new cycle lanes for the harbour.</p>
+  <p>Work starts in May and should take about six weeks, the mayor said.</p>
+</div>
+<div class="cookie-notice"><p>We use cookies to give you the best experience on our website and to show you
+relevant adverts. By continuing you agree to this.</p></div>
+<footer><p>Copyright 2024 The Harbour Gazette. All rights reserved.</p></footer>
+</body></html>"""
+
+
+def test_precleaning_never_empties_a_page_that_has_a_main_text():
+    # the article's block is named like a widget ('sidebar') and its paragraphs are under the guard's 80
+    # characters, so pre-cleaning takes it: the page is extracted again as it came
+    cfg = ExtractionConfig(fallback_below_chars=0)  # this page is short: test this fallback alone
+    without = extract_main_text(SHORT_ARTICLE_IN_A_MISNAMED_BLOCK, cfg.model_copy(update={"unprecleaned_fallback": False}))
+    assert without.text is None and without.reason == "extract:no_main_text"
+    assert without.removed.get("boilerplate_block")
+    result = extract_main_text(SHORT_ARTICLE_IN_A_MISNAMED_BLOCK, cfg)
+    assert result.text is not None and "approved new cycle lanes" in result.text
+    assert result.mode == "precision_unprecleaned"
+
+
+def test_unprecleaned_fallback_runs_only_when_precleaning_removed_something_and_nothing_came_out(monkeypatch):
+    trees = []
+
+    def fake(tree, options):
+        trees.append(tree)
+        return ""
+
+    monkeypatch.setattr(extract_module, "_run_trafilatura", fake)
+    # nothing pre-cleaned on this page: one tree, both passes, no second parse
+    extract_main_text("<html><body><p>x</p></body></html>", ExtractionConfig())
+    assert len({id(t) for t in trees}) == 1
+    trees.clear()
+    extract_main_text(SHORT_ARTICLE_IN_A_MISNAMED_BLOCK, ExtractionConfig())
+    assert len({id(t) for t in trees}) == 2
+
+
+def test_short_article_page_cuts_the_article_in_the_dom():
+    from corpussieve.clean.scoring import short_article_page
+
+    paragraphs = [f"Paragraph {i} of the story says something long enough to count as article text here." for i in range(5)]
+    page = ("<html><body><div class='menu'><p>Subscribe to our newsletter for more stories every day of the week.</p></div>"
+            "<article>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "<h2>Paragraph 4 of the story</h2></article></body></html>")
+    truth = "\n".join(paragraphs)
+    html, short_truth = short_article_page(page, truth, 2)
+    assert short_truth == "\n".join(paragraphs[:2])
+    assert paragraphs[1] in html and paragraphs[2] not in html and paragraphs[4] not in html
+    assert "Subscribe to our newsletter" in html  # the chrome stays
+    assert short_article_page(page, truth, 4) is None  # fewer than keep + 2 paragraphs

@@ -73,6 +73,13 @@ class ExtractionConfig(StrictModel):
         True,
         description="If the precision pass returns too little, retry in trafilatura's balanced mode with its comparison.",
     )
+    unprecleaned_fallback: bool = Field(
+        True,
+        description=(
+            "If the page, pre-cleaned, returns too little, extract it again as it came and keep the longer text "
+            "(pre-cleaning never empties a page that has a main text)."
+        ),
+    )
     fallback_below_chars: int = Field(
         250, ge=0, description="The precision pass 'returns too little' below this many characters."
     )

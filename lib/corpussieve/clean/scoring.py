@@ -84,3 +84,43 @@ def load_aeb_dev(folder: str | Path) -> dict[str, dict[str, str]] | None:
         with gzip.open(folder / "html" / f"{key}.html.gz", "rt", encoding="utf-8") as fh:
             pages[key] = {"html": fh.read(), "truth": truths[key]["articleBody"], "url": truths[key].get("url")}
     return pages
+
+
+_SHORT_BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "figure", "table", "pre")
+#: a paragraph counts as one of the article's when its text (whitespace-squeezed) is this long and found in
+#: the true body
+_SHORT_MIN_PARAGRAPH = 40
+
+
+def short_article_page(html: str, truth: str, keep: int) -> tuple[str, str] | None:
+    """The page with its article cut, in the DOM, to its first ``keep`` paragraphs, and the new true body:
+    what a short news item, a brief or a paywall teaser looks like on the same site, with all of the site's
+    chrome left in place. None when the page has fewer than ``keep + 2`` article paragraphs to cut from.
+
+    Article paragraphs are the ``<p>`` whose text is in the true body; after the last kept one, every block
+    (paragraph, heading, list item, quote, figure, table, code) whose text is in the true body goes. Used to
+    measure extraction on short articles without new pages (the unseen kinds of issue 14).
+    """
+    import lxml.html
+
+    def squeeze(text: str) -> str:
+        return " ".join(text.split())
+
+    body = squeeze(truth)
+    tree = lxml.html.fromstring(html)
+    paragraphs = [p for p in tree.iter("p")
+                  if len(text := squeeze(p.text_content())) >= _SHORT_MIN_PARAGRAPH and text in body]
+    if len(paragraphs) < keep + 2:
+        return None
+    kept = paragraphs[:keep]
+    doomed, after = [], False
+    for element in tree.iter(*_SHORT_BLOCKS):
+        if element is kept[-1]:
+            after = True
+        elif after and (text := squeeze(element.text_content())) and text in body:
+            doomed.append(element)
+    chosen = set(doomed)
+    for element in doomed:
+        if element.getparent() is not None and not any(a in chosen for a in element.iterancestors()):
+            element.drop_tree()
+    return lxml.html.tostring(tree, encoding="unicode"), "\n".join(squeeze(p.text_content()) for p in kept)
