@@ -149,6 +149,9 @@ def fingerprint(benchmarks: Sequence[BenchmarkSpec | Benchmark]) -> list[dict[st
     """What identifies the benchmark files in a run key: names, paths, sizes and modification times."""
     out = []
     for b in benchmarks:
+        if not os.path.isfile(b.path):
+            raise InputError("benchmark file not found", table=b.path,
+                             expected="a JSON Lines (.jsonl, .jsonl.gz) or Parquet file of benchmark items")
         stat = os.stat(b.path)
         out.append({"name": b.name, "path": os.path.abspath(b.path), "bytes": stat.st_size,
                     "mtime_ns": stat.st_mtime_ns})
