@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from corpussieve.configbase import StrictModel
 
@@ -33,7 +33,8 @@ class DecontaminateConfig(StrictModel):
     min_item_words: int = Field(
         8, ge=1, le=64,
         description="An item shorter than ngram words but with at least this many is matched as one n-gram of "
-                    "all its words (GPT-3's lower bound, 8); shorter items are skipped and counted in the report.",
+                    "all its words (GPT-3's lower bound, 8; at most ngram); shorter items are skipped and counted in the "
+                    "report.",
     )
     max_items_per_ngram: int = Field(
         20, ge=1,
@@ -85,8 +86,7 @@ class DecontaminateConfig(StrictModel):
                     "when it has fewer (results never depend on it).",
     )
 
-    @model_validator(mode="after")
-    def _short_items(self) -> DecontaminateConfig:
-        if self.min_item_words > self.ngram:
-            raise ValueError(f"min_item_words ({self.min_item_words}) must be at most ngram ({self.ngram})")
-        return self
+    @property
+    def min_words(self) -> int:
+        """The fewest words an item may have to be matched: ``min_item_words``, at most ``ngram``."""
+        return min(self.min_item_words, self.ngram)

@@ -96,7 +96,7 @@ def build_index(benchmarks: Sequence[Benchmark], cfg: DecontaminateConfig) -> Be
         words = words_of(group)
         m = words.counts()
         word_counts[lo: lo + len(group)] = m
-        short = np.flatnonzero((m >= cfg.min_item_words) & (m < n))
+        short = np.flatnonzero((m >= cfg.min_words) & (m < n))
         lengths = sorted({n, *m[short].tolist()})
         item_of_word = np.repeat(np.arange(len(group)), m)
         for k, starts, hashes in gram_hashes(words, lengths):
@@ -138,13 +138,13 @@ def build_index(benchmarks: Sequence[Benchmark], cfg: DecontaminateConfig) -> Be
         empty = word_counts[mine] == 0
         stats.append({
             "benchmark": b.name, "path": b.path, "items": int(mine.sum()), "empty_items": int(empty.sum()),
-            "too_short_items": int(((word_counts[mine] < cfg.min_item_words) & ~empty).sum()),
-            "short_items_whole": int(((word_counts[mine] >= cfg.min_item_words) & (word_counts[mine] < n)).sum()),
+            "too_short_items": int(((word_counts[mine] < cfg.min_words) & ~empty).sum()),
+            "short_items_whole": int(((word_counts[mine] >= cfg.min_words) & (word_counts[mine] < n)).sum()),
             "only_common_items": int((all_items[mine] & (item_ngrams[mine] == 0)).sum()),
             "indexed_items": int((item_ngrams[mine] > 0).sum()),
             "ngrams": int(item_ngrams[mine].sum()),
         })
-    lengths = np.unique([n, *[int(k) for k in np.unique(word_counts[(word_counts >= cfg.min_item_words)
+    lengths = np.unique([n, *[int(k) for k in np.unique(word_counts[(word_counts >= cfg.min_words)
                                                                       & (word_counts < n)])]]).astype(np.int64)
     return BenchmarkIndex(uniq, entry_offsets, items.astype(np.int32), lengths, [b.name for b in benchmarks],
                           item_benchmark, item_ids, item_ngrams, stats,

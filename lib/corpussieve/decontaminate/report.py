@@ -11,8 +11,8 @@ from corpussieve.reasons import reason_rows
 
 
 def rule_statement(cfg: DecontaminateConfig) -> str:
-    short = (f"items of {cfg.min_item_words} to {cfg.ngram - 1} words are one n-gram of all their words; shorter "
-             "items are skipped" if cfg.min_item_words < cfg.ngram else "shorter items are skipped")
+    short = (f"items of {cfg.min_words} to {cfg.ngram - 1} words are one n-gram of all their words; shorter "
+             "items are skipped" if cfg.min_words < cfg.ngram else "shorter items are skipped")
     mode = {
         "flag": "every document is kept, with the contamination column",
         "drop": "contaminated documents are removed",
