@@ -43,36 +43,66 @@ class BenchmarkIndex:
     item_benchmark: np.ndarray  # int32
     item_ids: list[str]
     item_ngrams: np.ndarray  # int32: n-grams each item put in the index
+    filter_bits: np.ndarray | None = None  # uint8 bitmap over the hashes' top bits (see ``lookup``)
     stats: list[dict[str, Any]] = field(default_factory=list)  # per benchmark: counts for the report
     common: dict[str, Any] = field(default_factory=dict)  # n-grams left out as too common, with examples
 
     @property
     def nbytes(self) -> int:
+        bitmap = self.filter_bits.nbytes if self.filter_bits is not None else 0
         return int(self.hashes.nbytes + self.entry_offsets.nbytes + self.items.nbytes + self.item_benchmark.nbytes
-                   + self.item_ngrams.nbytes + sum(len(i) + 50 for i in self.item_ids))
+                   + self.item_ngrams.nbytes + bitmap + sum(len(i) + 50 for i in self.item_ids))
 
     def catalog(self) -> ItemCatalog:
         """What matched items are named with: what the join path's workers need instead of the whole index."""
         return ItemCatalog(self.benchmarks, self.item_benchmark, self.item_ids)
 
     def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For n-gram hashes (uint64): (position in ``hashes`` of each (n-gram, item) match, the item), in order."""
+        """For n-gram hashes (uint64): (position in ``hashes`` of each (n-gram, item) match, the item), in order.
+
+        Almost no n-gram of a document is in the index, so a bitmap over the hashes' top bits (16 bits per
+        distinct hash: 1 in ~16 absent hashes passes) answers most of them with one memory access each; only
+        those that pass are binary-searched, in sorted order. Measured on 600,000 hashes against 5M (loaded
+        2-core machine): ``searchsorted`` alone 6.1 s (a cache miss per step of every search), sorted first 0.46 s,
+        the bitmap then a search of the survivors 0.29 s."""
         if self.hashes.size == 0 or hashes.size == 0:
             return np.empty(0, np.int64), np.empty(0, np.int32)
-        at = np.searchsorted(self.hashes, hashes)
+        candidates = np.arange(hashes.size)
+        if self.filter_bits is not None:
+            top = (hashes >> np.uint64(64 - _bits_of(self.filter_bits))).astype(np.int64)
+            candidates = np.flatnonzero((self.filter_bits[top >> 3] >> (top & 7).astype(np.uint8)) & 1)
+        queries = hashes[candidates]
+        order = np.argsort(queries, kind="stable")
+        at = np.empty(queries.size, dtype=np.int64)
+        at[order] = np.searchsorted(self.hashes, queries[order])
         at[at == self.hashes.size] = 0
-        found = np.flatnonzero(self.hashes[at] == hashes)
+        hit = np.flatnonzero(self.hashes[at] == queries)
+        found, at = candidates[hit], at[hit]
         if found.size == 0:
-            return found, np.empty(0, np.int32)
-        lo, hi = self.entry_offsets[at[found]], self.entry_offsets[at[found] + 1]
+            return found.astype(np.int64), np.empty(0, np.int32)
+        lo, hi = self.entry_offsets[at], self.entry_offsets[at + 1]
         counts = hi - lo
         which = np.repeat(found, counts)
         first = np.repeat(lo - np.cumsum(counts) + counts, counts)
-        return which, self.items[first + np.arange(which.size)]
+        return which.astype(np.int64), self.items[first + np.arange(which.size)]
 
     def table_rows(self) -> tuple[np.ndarray, np.ndarray]:
         """(hash as int64, item) for every entry: the join path's index table."""
         return (np.repeat(self.hashes, np.diff(self.entry_offsets)).view(np.int64), self.items)
+
+
+def _bits_of(bitmap: np.ndarray) -> int:
+    return int(bitmap.size * 8).bit_length() - 1
+
+
+def filter_bitmap(hashes: np.ndarray) -> np.ndarray:
+    """A bitmap of 2^b bits (b: 16 bits per hash, rounded up to a power of two, 2^16..2^32) with the bit of each
+    hash's top b bits set."""
+    bits = min(32, max(16, int(np.ceil(np.log2(max(1, hashes.size) * 16)))))
+    bitmap = np.zeros(1 << (bits - 3), dtype=np.uint8)
+    top = (hashes >> np.uint64(64 - bits)).astype(np.int64)
+    np.bitwise_or.at(bitmap, top >> 3, np.left_shift(1, top & 7).astype(np.uint8))
+    return bitmap
 
 
 @dataclass(frozen=True)
@@ -147,7 +177,7 @@ def build_index(benchmarks: Sequence[Benchmark], cfg: DecontaminateConfig) -> Be
     lengths = np.unique([n, *[int(k) for k in np.unique(word_counts[(word_counts >= cfg.min_words)
                                                                       & (word_counts < n)])]]).astype(np.int64)
     return BenchmarkIndex(uniq, entry_offsets, items.astype(np.int32), lengths, [b.name for b in benchmarks],
-                          item_benchmark, item_ids, item_ngrams, stats,
+                          item_benchmark, item_ids, item_ngrams, filter_bitmap(uniq), stats,
                           {"ngrams_left_out": int(common.sum()), "examples": common_examples})
 
 
