@@ -71,10 +71,10 @@ def matched_documents(spark, docs, index: BenchmarkIndex, cfg: DecontaminateConf
     if strategy == "broadcast":
         shared = cached.broadcast(spark, index)
         return cached.persist(docs.mapInArrow(documents_map(cfg, shared), schema))
-    hashes, items = index.table_rows()
     import pyarrow as pa
 
-    index_df = spark.createDataFrame(pa.table({"hash": hashes, "item": items}).to_pandas())
+    hashes, items = index.table_rows()
+    index_df = spark.createDataFrame(pa.table({"hash": hashes, "item": items}))
     windows = docs.select("id", "text").mapInArrow(windows_map(index.lengths.tolist()), WINDOWS_DDL)
     matches = (windows.join(index_df, "hash")
                .groupBy("id")
