@@ -90,7 +90,6 @@ def documents_batch(batch: pa.RecordBatch, cfg: DecontaminateConfig, index: Benc
     matches = find_matches(words, index) if index is not None else matches_of(batch, words.offsets)
     results, counters = assemble(texts, words, matches, catalog, cfg)
     n = len(texts)
-    new_text = [r.text if r.text is not None else t for r, t in zip(results, texts, strict=True)]
 
     def first_row(value: float, kind: pa.DataType) -> pa.Array:
         out = np.zeros(n, dtype=np.float64 if kind == pa.float64() else np.int64)
@@ -99,7 +98,6 @@ def documents_batch(batch: pa.RecordBatch, cfg: DecontaminateConfig, index: Benc
         return pa.array(out, kind)
 
     columns = {
-        "text": pa.array(new_text, pa.string()),
         "contamination": pa.array([contamination_value(r, cfg.mode) for r in results], CONTAMINATION_TYPE),
         "__hits": pa.array([hits_value(r, t, cfg.span_text_chars) for r, t in zip(results, texts, strict=True)],
                            pa.list_(HIT_TYPE)),
@@ -107,6 +105,9 @@ def documents_batch(batch: pa.RecordBatch, cfg: DecontaminateConfig, index: Benc
         **{f"__n_{c}": first_row(counters.get(c, 0), pa.int64()) for c in COUNTERS},
         "__sec_match": first_row(time.perf_counter() - started, pa.float64()),
     }
+    if any(r.text is not None for r in results):  # cut: only then is the text column rebuilt
+        columns["text"] = pa.array([r.text if r.text is not None else t for r, t in zip(results, texts, strict=True)],
+                                   pa.string())
     return with_columns(batch, columns, drop=["__matches"])
 
 
