@@ -6,6 +6,7 @@
     make bench BENCH_ARGS="--only refresh --refresh-lake-docs 500000 --refresh-batch-docs 20000"
     make bench BENCH_ARGS="--only inspect --inspect-docs 100000"
     make bench BENCH_ARGS="--only format --format-docs 15000"
+    make bench BENCH_ARGS="--only decontaminate --decontaminate-docs 10000 --decontaminate-items 100000"
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ BENCHMARKS = {
     "refresh": ("bench_refresh", {"lake_docs": 500_000, "batch_docs": 20_000}),
     "inspect": ("bench_inspect", {"docs": 100_000}),
     "format": ("bench_format", {"docs": 30_000}),
+    "decontaminate": ("bench_decontaminate", {"docs": 10_000, "items": 100_000}),
 }
 
 
@@ -47,6 +49,9 @@ def main() -> int:
     parser.add_argument("--refresh-batch-docs", type=int, default=None, help="documents in the batch (20,000)")
     parser.add_argument("--inspect-docs", type=int, default=None, help="documents the card is written for (100,000)")
     parser.add_argument("--format-docs", type=int, default=None, help="documents formatted (30,000, ~20M tokens)")
+    parser.add_argument("--decontaminate-docs", type=int, default=None,
+                        help="pages cleaned, then decontaminated (10,000)")
+    parser.add_argument("--decontaminate-items", type=int, default=None, help="benchmark items (100,000)")
     args = parser.parse_args()
     results = {"machine": machine(), "results": []}
     for name in [n.strip() for n in args.only.split(",") if n.strip()]:
@@ -55,7 +60,7 @@ def main() -> int:
         module_name, defaults = BENCHMARKS[name]
         module = importlib.import_module(module_name)
         kwargs = dict(defaults)
-        for key in ("docs", "pages", "rounds", "lake_docs", "batch_docs"):
+        for key in ("docs", "pages", "rounds", "lake_docs", "batch_docs", "items"):
             override = getattr(args, f"{name}_{key}", None)
             if override is not None:
                 kwargs[key] = override

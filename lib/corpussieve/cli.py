@@ -27,6 +27,7 @@ JOBS: dict[str, str] = {
     "refresh": "corpussieve.refresh.job",
     "inspect": "corpussieve.inspect.job",
     "format": "corpussieve.format.job",
+    "decontaminate": "corpussieve.decontaminate.job",
 }
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from corpussieve.clean.config import CleanConfig
 from corpussieve.configbase import StrictModel, format_validation_error, read_yaml_mapping
+from corpussieve.decontaminate.config import DecontaminateConfig
 from corpussieve.dedup.config import DedupConfig
 from corpussieve.errors import ConfigError
 from corpussieve.format.config import FormatConfig
@@ -45,6 +46,7 @@ class Config(StrictModel):
     refresh: RefreshConfig = Field(default_factory=RefreshConfig)
     inspect: InspectConfig = Field(default_factory=InspectConfig)
     format: FormatConfig = Field(default_factory=FormatConfig)
+    decontaminate: DecontaminateConfig = Field(default_factory=DecontaminateConfig)
 
 
 def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:

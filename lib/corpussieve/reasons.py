@@ -23,6 +23,7 @@ from functools import cached_property
 DECLARING_MODULES: tuple[str, ...] = (
     "corpussieve.ingest.records",
     "corpussieve.clean.reasons",
+    "corpussieve.decontaminate.reasons",
 )
 
 

@@ -98,7 +98,23 @@ CASES = {
     "repetition": (lambda root, w: ["repetition", "--input", str(root / "raw"), "--output", str(w / "rep"),
                                     "--tokenizer", "word", "--span-tokens", "12"],
                    lambda w: [w / "rep" / "documents", w / "rep" / "spans"], None),
+    "decontaminate": (lambda root, w: ["decontaminate", "--input", str(root / "raw"), "--benchmarks",
+                                       str(w / "bench.jsonl"), "--output", str(w / "decon"), "--mode", "cut",
+                                       "--set", "decontaminate.cut_margin_chars=20",
+                                       "--set", "decontaminate.min_piece_chars=20"],
+                      lambda w: [w / "decon" / "documents", w / "decon" / "contaminated"],
+                      lambda root, w: _benchmark_of_raw_texts(root, w / "bench.jsonl")),
 }
+
+
+def _benchmark_of_raw_texts(root: Path, path: Path) -> None:
+    """A benchmark whose items are the middle sentences of every fifth raw text: those documents get cut."""
+    rows = sorted(DeltaTable(str(root / "raw")).to_pyarrow_table().select(["id", "text"]).to_pylist(),
+                  key=lambda r: r["id"])
+    items = [{"id": r["id"], "text": r["text"][len(r["text"]) // 3: 2 * len(r["text"]) // 3]}
+             for r in rows[::5] if r["text"] and len(r["text"].split()) > 60]
+    assert items
+    path.write_text("".join(json.dumps(i) + "\n" for i in items))
 
 
 def _prepared(root: Path, job: str, name: str) -> Path:

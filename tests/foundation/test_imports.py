@@ -15,11 +15,14 @@ from pathlib import Path
 import pytest
 
 LIB = Path(__file__).resolve().parents[2] / "lib"
-JOBS = ("ingest", "dedup", "clean", "repetition", "inspect")
+JOBS = ("ingest", "dedup", "clean", "repetition", "inspect", "decontaminate")
 #: Other jobs' modules a job's workers import on purpose: the data card counts tokens with repetition's tokenizer
 #: (the tokens the training plan speaks of) and domains with clean's offline registered_domain.
+#: Decontamination hashes its words with dedup's word hash (one definition of a word hash in the project).
 SHARED = {"inspect": {"corpussieve.clean", "corpussieve.clean.domain", "corpussieve.repetition",
-                      "corpussieve.repetition.tokenizers"}}
+                      "corpussieve.repetition.tokenizers"},
+          "decontaminate": {"corpussieve.dedup", "corpussieve.dedup.config", "corpussieve.dedup.keep",
+                            "corpussieve.dedup.normalize", "corpussieve.dedup.shingles"}}
 
 
 def loaded_by(module: str) -> set[str]:

@@ -79,12 +79,13 @@ def word_hashes(batch: NormalizedBatch) -> tuple[np.ndarray, np.ndarray]:
     for w0, w1 in itertools.pairwise(cuts):
         lo, hi = int(starts[w0]), int(ends[w1 - 1])
         chars = cps[lo:hi][is_word[lo:hi]]
-        hashes[w0:w1] = _hash_words(chars, ends[w0:w1] - starts[w0:w1])
+        hashes[w0:w1] = hash_words(chars, ends[w0:w1] - starts[w0:w1])
     return hashes, word_offsets
 
 
-def _hash_words(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Hashes of consecutive words: ``chars`` are their code points back to back, ``lengths`` their sizes."""
+def hash_words(chars: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Hashes of consecutive words: ``chars`` are their code points back to back, ``lengths`` their sizes
+    (each at least 1). Decontamination hashes its words with it too."""
     first = np.zeros(lengths.size, dtype=np.int64)
     np.cumsum(lengths[:-1], out=first[1:])
     position = np.arange(chars.size, dtype=np.int64)

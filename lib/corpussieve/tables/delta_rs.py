@@ -95,7 +95,10 @@ class _FileStats:
         import pyarrow as pa
 
         self.rows = 0
-        self.nulls = {f.name: 0 for f in schema}
+        # A struct column's nullCount must be an object of its fields' counts (delta-kernel refuses a number:
+        # "whilst decoding field 'nullCount' ... expected {"), so struct columns carry no null count: stats are
+        # optional per column, and a reader then just cannot skip files on them.
+        self.nulls = {f.name: 0 for f in schema if not pa.types.is_struct(f.type)}
         self.minmax_cols = [
             f.name
             for f in schema
