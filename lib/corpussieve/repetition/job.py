@@ -170,12 +170,8 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
                 st.rows_in, st.rows_out = len(over), removal["tokens_removed"]
                 st.details.update(over_limit_windows=len(over), **removal)
             with run.stage("strip_measure") as st:
-                after = cached.persist(S.repeated_windows(stripped, cfg, buckets, source_index, passes_by_index))
-                after_lookup = S.choose_lookup(cfg, S.repeated_size(after)[1])
-                after_result = (S.broadcast_coverage(ctx.spark, stripped, after, cfg, passes, cached)
-                                if after_lookup == "broadcast" else
-                                S.shuffle_coverage(stripped, after, cfg, buckets, passes))
-                after_total, _ = S.sum_figures(after_result)
+                after_total = S.measure_again(ctx.spark, stripped, cfg, buckets, source_index, passes_by_index,
+                                              passes, cached)
                 meter.record(strip_shuffle, "measured_strip_measure_shuffle_bytes")
                 st.rows_out = after_total.repeated_tokens
             after_risk = assess_risk(after_total.effective_mass, model_params=resolved.model_params,

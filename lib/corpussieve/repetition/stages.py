@@ -535,6 +535,17 @@ def strip_counts(stripped) -> dict[str, int]:
             "tokens_removed": int(row[2] or 0)}
 
 
+def measure_again(spark, stripped, config: RepetitionConfig, buckets: int, source_index: dict[str, int] | None,
+                  passes_by_index: list[float] | None, passes: dict[str, float], cached: Cached) -> RepetitionFigures:
+    """The corpus figures of the kept tokens: the count and coverage stages run again on the stripped rows."""
+    repeated = cached.persist(repeated_windows(stripped, config, buckets, source_index, passes_by_index))
+    if choose_lookup(config, repeated_size(repeated)[1]) == "broadcast":
+        result = broadcast_coverage(spark, stripped, repeated, config, passes, cached)
+    else:
+        result = shuffle_coverage(stripped, repeated, config, buckets, passes)
+    return sum_figures(result)[0]
+
+
 def stripped_table(ctx, path: str, version: int, stripped, unit: str):
     """The input table's rows with ``text`` cut, plus ``tokens_before`` and ``tokens_removed``."""
     from pyspark.sql import functions as F
