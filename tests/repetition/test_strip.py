@@ -175,3 +175,84 @@ def test_predicted_removed_is_exact_for_spans_in_distinct_contexts(make_batch):
         result = strip_tokens(batch, ranks, limits_of(batch, 6, k, ranks), 6)
         assert predicted_removed(figures.count_mass, k) == pytest.approx(result.removed.sum())
     assert predicted_removed(MassTable.empty(), 1) == 0.0
+
+
+def test_arrow_functions_strip_and_rebuild_like_the_brute_force():
+    """The worker functions end to end without Spark: over-limit rows, first-copy payloads from two batches,
+    cutoffs per bucket, strip, rebuild; and a text that does not match its tokens is refused by id."""
+    import pyarrow as pa
+
+    from corpussieve.errors import InputError
+    from corpussieve.repetition.arrowfns import (
+        REPEATED_DDL,
+        STRIP_COLUMNS,
+        RepeatedTable,
+        binary_array,
+        binary_values,
+        cutoff_rows,
+        first_copy_payloads,
+        limits_from_table,
+        over_limit_rows,
+        rebuild_batch,
+        strip_batch,
+    )
+
+    tok = get_tokenizer("word")
+    rng = np.random.default_rng(12)
+    words = ["a", "b", "c", "d", "e"]
+    texts = [" ".join(rng.choice(words, int(rng.integers(0, 40)))) for _ in range(30)] + [None]
+    ids = [f"d{i}" for i in range(len(texts))]
+    ranks = rng.permutation(len(texts)).astype(np.int64)
+    batch_tokens = tok.encode_batch(texts)
+    span, k, buckets = 3, 2, 5
+    windows = window_hashes(batch_tokens, span)
+    counts, _ = window_counts(windows.hashes, windows.doc)
+    unique, first = np.unique(windows.hashes, return_index=True)
+    repeated = RepeatedTable(unique[counts[first] >= 2], counts[first][counts[first] >= 2])
+    table = repeated.to_table(0)
+    assert [f.name for f in table.schema] == [f.split()[0] for f in REPEATED_DDL.split(", ")]
+    over = binary_values(over_limit_rows(table.to_batches()[0], k).column(2), np.uint64)[0]
+    assert set(over.tolist()) == set(unique[counts[first] > k].tolist())
+
+    def ranked(lo, hi):
+        sub = tok.encode_batch(texts[lo:hi])
+        return pa.RecordBatch.from_arrays(
+            [pa.array(ids[lo:hi]), pa.array(["s"] * (hi - lo)), pa.array(ranks[lo:hi]),
+             binary_array(sub.ids, sub.offsets)], names=["id", "source", "keep_rank", "token_ids"])
+
+    halves = [ranked(0, 13), ranked(13, len(texts))]
+    payloads = pa.Table.from_batches([first_copy_payloads(b, span, over, k, buckets) for b in halves])
+    per_bucket = [cutoff_rows(payloads.filter(pa.compute.equal(payloads["bucket"], b)), k)
+                  for b in sorted(set(payloads["bucket"].to_pylist()))]
+    limits = limits_from_table(pa.concat_tables(per_bucket), k)
+    kept, removed = reference_strip([batch_tokens.document(d).tolist() for d in range(len(texts))], span, k, ranks)
+    got_text = []
+    for b in halves:
+        stripped, _ = strip_batch(b, span, limits, None, 1000, 0)
+        kept_ids, offsets = binary_values(stripped.column(5), np.uint32)
+        joined = pa.RecordBatch.from_arrays(
+            [b.column(0), pa.array([texts[ids.index(i)] for i in b.column(0).to_pylist()], pa.string()),
+             *[stripped.column(c) for c in (6, 7, 8, 9)]],
+            names=["id", "text", *STRIP_COLUMNS])
+        rebuilt = rebuild_batch(joined, "words", "t")
+        assert rebuilt.schema.names == ["id", "text", "tokens_before", "tokens_removed"]
+        for j, doc_id in enumerate(b.column(0).to_pylist()):
+            d = ids.index(doc_id)
+            assert kept_ids[offsets[j]:offsets[j + 1]].tolist() == kept[d]
+            assert rebuilt.column(3)[j].as_py() == sum(removed[d])
+        got_text += rebuilt.column(1).to_pylist()
+        if b is halves[0]:
+            bad = joined.set_column(1, "text", pa.array([t + " extra" if t else t for t in joined.column(1)
+                                                          .to_pylist()], pa.string()))
+    assert got_text == [t if t is None else reference_cut_text(t, removed[d], None) for d, t in enumerate(texts)]
+    with pytest.raises(InputError, match=r"table t, column 'text'.*word tokens.*rows with id 'd"):
+        rebuild_batch(bad, "words", "t")
+
+
+def test_a_cutoff_table_over_the_broadcast_limit_is_a_clear_error():
+    from corpussieve.errors import ConfigError
+    from corpussieve.repetition.config import RepetitionConfig
+    from corpussieve.repetition.stages import _broadcast_checked
+
+    with pytest.raises(ConfigError, match="broadcast_max_bytes"):
+        _broadcast_checked(None, None, object(), 2**30, RepetitionConfig(broadcast_max_bytes=1000), "the cutoffs")

@@ -183,7 +183,8 @@ def reference_strip(
             for _, p, d in sorted(occ)[max_copies:]:
                 for t in range(p, p + span):
                     removed[d][t] = True
-    kept = [[t for t, gone in zip(tokens, marks, strict=True) if not gone] for tokens, marks in zip(docs, removed, strict=True)]
+    kept = [[t for t, gone in zip(tokens, marks, strict=True) if not gone]
+            for tokens, marks in zip(docs, removed, strict=True)]
     return kept, removed
 
 
