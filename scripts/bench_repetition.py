@@ -11,6 +11,8 @@ bucket, and the grade with the grade of the truth.
 
     PYTHONPATH=lib python scripts/bench_repetition.py                      # 15k, 50k, 150k docs, then accuracy
     PYTHONPATH=lib python scripts/bench_repetition.py --sizes 0            # accuracy only
+    PYTHONPATH=lib python scripts/bench_repetition.py --strip 1 --sizes 50000 --accuracy-docs 0
+        # span removal: the same corpus without and with --strip 1 (time, shuffle, tokens removed vs predicted)
 """
 
 from __future__ import annotations
@@ -99,6 +101,38 @@ def speed(docs: int) -> dict:
     }
 
 
+def strip_speed(docs: int, k: int) -> dict:
+    """The same corpus measured without and with ``--strip K``: wall time, stage times, shuffled bytes (Spark's
+    own count), and the tokens removed against what the report predicted (sum of 1 - K/M(t) over M(t) > K)."""
+    table = delta_table(docs)
+    runs = {}
+    for label, extra in (("plain", []), (f"strip_{k}", ["--strip", str(k)])):
+        out = BENCH_OUT / f"repetition-{docs}-{label}"
+        shutil.rmtree(out, ignore_errors=True)
+        load_before = os.getloadavg()[0]
+        result = run_measured(corpussieve("repetition", "--input", str(table), "--output", str(out), "--conf", CONF,
+                                          *extra))
+        report = json.loads((out / "report.json").read_text())
+        runs[label] = {
+            "wall_seconds": result["seconds"], "job_seconds": report["seconds"], "peak_rss_gib": result["peak_rss_gib"],
+            "load_average_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            "stages": {s["name"]: s["seconds"] for s in report["stages"]},
+            "measured_shuffle_bytes": {key: v for key, v in report["shuffle"].items() if key.startswith("measured")},
+        }
+        if "strip" in report:
+            st = report["strip"]
+            runs[label]["strip"] = {
+                key: st[key] for key in ("over_limit_windows", "documents_changed", "tokens_removed",
+                                         "tokens_removed_fraction", "predicted_tokens_removed",
+                                         "removed_over_predicted", "grade_after", "shuffle")}
+            runs[label]["strip"]["repeated_token_fraction"] = [round(st["before"]["repeated_token_fraction"], 5),
+                                                               round(st["after"]["repeated_token_fraction"], 5)]
+            runs[label]["strip"]["excess_token_fraction"] = [round(st["before"]["excess_token_fraction"], 5),
+                                                             round(st["after"]["excess_token_fraction"], 5)]
+            runs[label]["tokens"] = report["tokens_total"]
+    return {"docs": docs, "k": k, **runs}
+
+
 def accuracy(documents: int, words: int) -> list[dict]:
     """Injected repetition measured by the job; one Delta table and one job run per case."""
     sys.path.insert(0, str(REPO / "lib"))
@@ -170,8 +204,15 @@ def main() -> None:
     parser.add_argument("--sizes", default=None,
                         help="comma-separated corpus sizes in documents (default: docs/10, docs/3, docs; 0: none)")
     parser.add_argument("--accuracy-docs", type=int, default=3000, help="documents of the injection corpora (0: skip)")
+    parser.add_argument("--strip", type=int, default=None, metavar="K",
+                        help="measure span removal instead: each size without and with --strip K")
     args = parser.parse_args()
     sizes = tuple(int(v) for v in args.sizes.split(",")) if args.sizes is not None else None
+    if args.strip is not None:
+        chosen = [d for d in (sizes or (args.docs,)) if d]
+        print(json.dumps({"benchmark": "repetition --strip", "machine": machine(),
+                          "runs": [strip_speed(d, args.strip) for d in chosen]}, indent=2))
+        return
     if sizes == (0,):
         sizes = ()
     result = bench(args.docs, sizes, args.accuracy_docs) if sizes != () else {

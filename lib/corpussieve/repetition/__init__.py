@@ -8,6 +8,7 @@ Data flow, batch by batch (every step takes and returns numpy arrays)::
            or window_counts / weighted_counts on one machine]
           --coverage----------------> per-document figures, maximal spans, RepetitionFigures (mergeable)
     RepetitionFigures.effective_mass + TrainingPlan --assess_risk--> grade, explanation, chart data
+    TokenBatch + keep ranks + CopyLimits --strip_tokens--> kept tokens, cuts --cut_text_*--> stripped texts
 
 The Spark job: ``job`` (arguments and the stage order), ``stages`` (the Spark side of each stage: reads,
 ``mapInArrow``/``applyInArrow`` calls, aggregations), ``arrowfns`` (the Arrow functions workers run, each with
@@ -38,6 +39,8 @@ _EXPORTS = {
     "plan_from_mapping": "corpussieve.repetition.plan",
     "resolve_plan": "corpussieve.repetition.plan",
     "reference_coverage": "corpussieve.repetition.reference",
+    "reference_cut_text": "corpussieve.repetition.reference",
+    "reference_strip": "corpussieve.repetition.reference",
     "GRADES": "corpussieve.repetition.risk",
     "PUBLISHED": "corpussieve.repetition.risk",
     "EffectiveRepeatChart": "corpussieve.repetition.risk",
@@ -50,6 +53,15 @@ _EXPORTS = {
     "effective_repeat_chart": "corpussieve.repetition.risk",
     "grade_for_share": "corpussieve.repetition.risk",
     "harmful_band": "corpussieve.repetition.risk",
+    "CopyLimits": "corpussieve.repetition.strip",
+    "StripResult": "corpussieve.repetition.strip",
+    "byte_cuts": "corpussieve.repetition.strip",
+    "copy_limits": "corpussieve.repetition.strip",
+    "cut_text_bytes": "corpussieve.repetition.strip",
+    "cut_text_words": "corpussieve.repetition.strip",
+    "predicted_removed": "corpussieve.repetition.strip",
+    "smallest_copies": "corpussieve.repetition.strip",
+    "strip_tokens": "corpussieve.repetition.strip",
     "TOKENIZER_NAMES": "corpussieve.repetition.tokenizers",
     "TokenBatch": "corpussieve.repetition.tokenizers",
     "Tokenizer": "corpussieve.repetition.tokenizers",

@@ -31,8 +31,18 @@ The Spark calls themselves are in :mod:`corpussieve.repetition.stages`.
    :func:`~corpussieve.repetition.coverage.coverage` per source, and emits per-document rows, maximal-span
    rows and one mergeable :class:`~corpussieve.repetition.coverage.RepetitionFigures` per source (JSON).
 
+4. Span removal (``--strip K``, definitions in :mod:`~corpussieve.repetition.strip`): :func:`over_limit_rows`
+   keeps R's windows seen more than K times; :func:`first_copy_payloads` (``mapInArrow`` over the cached tokens
+   with each document's keep rank, that table broadcast) ships, per bucket, the first K occurrences of each
+   over-limit window in its batch (hash, rank, position: 20 bytes each, never more than K per window and
+   batch); :func:`cutoff_rows` (``groupBy(bucket)``) keeps each window's K-th occurrence corpus-wide, the
+   cutoff. :func:`strip_batch` (``mapInArrow`` over the ranked tokens, the cutoffs broadcast) strips every
+   document: its kept tokens (the rows of ``TOKENS_DDL``'s shape, so the count and coverage stages measure the
+   result) and its cuts, which :func:`rebuild_batch` (``mapInArrow`` over the input table joined with them)
+   applies to the text.
+
 Nothing here depends on how the corpus is split into partitions, batches, blocks or buckets: counts are
-corpus-wide and exact, and coverage is per document.
+corpus-wide and exact, coverage is per document, and the keep order is a total order on occurrences.
 """
 
 from __future__ import annotations
@@ -47,8 +57,18 @@ import pandas as pd
 import pyarrow as pa
 import xxhash
 
-from corpussieve.arrowutil import column
+from corpussieve.arrowutil import column, with_columns
 from corpussieve.repetition.coverage import coverage
+from corpussieve.repetition.strip import (
+    CopyLimits,
+    byte_cuts,
+    copy_limits,
+    cut_text_bytes,
+    cut_text_words,
+    over_limit_windows,
+    smallest_copies,
+    strip_tokens,
+)
 from corpussieve.repetition.tokenizers import TokenBatch, Tokenizer, get_tokenizer
 from corpussieve.repetition.windows import WindowBatch, local_counts, window_hashes
 
@@ -610,3 +630,233 @@ def _coverage_of(
     else:
         key_effective = spans.max_count * passes[spans.doc]
     return result.documents, spans, result.figures, np.asarray(key_effective, dtype=np.float64)
+
+
+# ---------------------------------------------------------------- stage 4: span removal
+
+
+OVER_DDL = "bucket int, entries long, hashes binary"
+
+
+def over_limit_rows(batch: pa.RecordBatch, max_copies: int) -> pa.RecordBatch:
+    """R's rows (``REPEATED_DDL``) cut to the windows seen more than ``max_copies`` times (``OVER_DDL``)."""
+    hashes, offsets = binary_values(column(batch, "hashes"), np.uint64)
+    counts, _ = binary_values(column(batch, "counts"), np.int64)
+    over = counts > max_copies
+    row = np.repeat(np.arange(offsets.size - 1), np.diff(offsets))
+    per_row = np.bincount(row[over], minlength=offsets.size - 1)
+    kept_offsets = np.zeros(per_row.size + 1, dtype=np.int64)
+    np.cumsum(per_row, out=kept_offsets[1:])
+    return pa.RecordBatch.from_arrays(
+        [column(batch, "bucket"), pa.array(per_row, pa.int64()), binary_array(hashes[over], kept_offsets)],
+        names=["bucket", "entries", "hashes"],
+    )
+
+
+def over_limit_map(max_copies: int) -> Callable[[Batches], Batches]:
+    """mapInArrow over R's rows: rows of ``OVER_DDL``."""
+
+    def over(batches: Batches) -> Batches:
+        for batch in batches:
+            yield over_limit_rows(batch, max_copies)
+
+    return over
+
+
+FIRST_COPIES_DDL = "bucket int, copies long, hashes binary, ranks binary, positions binary"
+BYTES_PER_COPY = 20
+"""Shuffled per first-copy candidate: the 8-byte hash, the 8-byte keep rank and a 4-byte position."""
+
+
+def first_copy_payloads(batch: pa.RecordBatch, span_tokens: int, over: np.ndarray, max_copies: int,
+                        buckets: int) -> pa.RecordBatch:
+    """The first ``max_copies`` occurrences in keep order of each over-limit window of a batch of ranked token
+    rows (keep_rank, token_ids), packed into one row per bucket (``FIRST_COPIES_DDL``)."""
+    ids, offsets = binary_values(column(batch, "token_ids"), np.uint32)
+    windows, picked = over_limit_windows(TokenBatch(ids, offsets), span_tokens, over)
+    hashes = windows.hashes[picked]
+    ranks = column(batch, "keep_rank").to_numpy()[windows.doc[picked]]
+    positions = windows.pos[picked]
+    chosen = smallest_copies(hashes, ranks, positions, max_copies)
+    hashes, ranks, positions = hashes[chosen], ranks[chosen], positions[chosen]
+    if positions.size and positions.max() >= 2**32:
+        raise ValueError("a document is too long for 32-bit token positions")
+    bucket = bucket_of(hashes, buckets)
+    order = np.argsort(bucket, kind="stable")
+    bucket = bucket[order]
+    new = np.ones(bucket.size, dtype=bool)
+    new[1:] = bucket[1:] != bucket[:-1]
+    first = np.flatnonzero(new)
+    row_offsets = np.append(first, bucket.size)
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array(bucket[first], pa.int32()),
+            pa.array(np.diff(row_offsets), pa.int64()),
+            binary_array(hashes[order], row_offsets),
+            binary_array(ranks[order].astype(np.int64), row_offsets),
+            binary_array(positions[order].astype(np.uint32), row_offsets),
+        ],
+        names=["bucket", "copies", "hashes", "ranks", "positions"],
+    )
+
+
+def first_copies_map(config: RepetitionConfig, broadcast: Any, buckets: int) -> Callable[[Batches], Batches]:
+    """mapInArrow over ranked token rows (keep_rank, token_ids), the over-limit hashes broadcast: rows of
+    ``FIRST_COPIES_DDL``."""
+    max_copies = config.strip.max_copies or 1
+
+    def first_copies(batches: Batches) -> Batches:
+        over = broadcast.value
+        for batch in batches:
+            if batch.num_rows:
+                yield first_copy_payloads(batch, config.span_tokens, over, max_copies, buckets)
+
+    return first_copies
+
+
+CUTOFFS_DDL = "bucket int, entries long, hashes binary, ranks binary, positions binary"
+
+
+def cutoff_rows(table: pa.Table, max_copies: int) -> pa.Table:
+    """groupBy(bucket) of first-copy candidates: each window's ``max_copies``-th occurrence (``CUTOFFS_DDL``)."""
+    hashes, _ = binary_values(table.column("hashes"), np.uint64)
+    ranks, _ = binary_values(table.column("ranks"), np.int64)
+    positions, _ = binary_values(table.column("positions"), np.uint32)
+    limits = copy_limits(hashes, ranks, positions.astype(np.int64), max_copies)
+    one = np.array([0, len(limits)])
+    return pa.table({
+        "bucket": pa.array([table.column("bucket")[0].as_py() if table.num_rows else 0], pa.int32()),
+        "entries": pa.array([len(limits)], pa.int64()),
+        "hashes": binary_array(limits.hashes, one),
+        "ranks": binary_array(limits.cutoff_rank, one),
+        "positions": binary_array(limits.cutoff_pos, one),
+    })
+
+
+def cutoffs_apply(max_copies: int) -> Callable[[pa.Table], pa.Table]:
+    """groupBy(bucket).applyInArrow over ``FIRST_COPIES_DDL`` rows: rows of ``CUTOFFS_DDL``."""
+
+    def cutoffs(table: pa.Table) -> pa.Table:
+        return cutoff_rows(table, max_copies)
+
+    return cutoffs
+
+
+def limits_from_table(table: pa.Table, max_copies: int) -> CopyLimits:
+    """Rows of ``CUTOFFS_DDL`` (any number of buckets) as one :class:`CopyLimits` (hashes unique across them)."""
+    return CopyLimits(binary_values(table.column("hashes"), np.uint64)[0],
+                      binary_values(table.column("ranks"), np.int64)[0],
+                      binary_values(table.column("positions"), np.int64)[0], max_copies)
+
+
+STRIPPED_DDL = (
+    "block long, token_start long, id string, source string, tokens long, token_ids binary, "
+    "tokens_before long, tokens_removed long, text_units long, cuts binary"
+)
+"""A stripped document: its kept tokens laid out as ``TOKENS_DDL``'s rows are (so the count and coverage stages
+measure the result), the tokens it had and lost, and its cuts as int64 (start, end) pairs in the text's UTF-8
+bytes (BPE) or in word tokens (``word``); ``text_units``: the text's length in those units, checked when the
+text is cut."""
+
+
+def strip_batch(batch: pa.RecordBatch, span_tokens: int, limits: CopyLimits, byte_lengths: np.ndarray | None,
+                block_tokens: int, first_block: int) -> tuple[pa.RecordBatch, int]:
+    """Strip a batch of ranked token rows (id, source, keep_rank, token_ids): rows of ``STRIPPED_DDL`` and the
+    blocks used (blocks are laid out again over the kept tokens)."""
+    ids, offsets = binary_values(column(batch, "token_ids"), np.uint32)
+    tokens = TokenBatch(ids, offsets)
+    result = strip_tokens(tokens, column(batch, "keep_rank").to_numpy(), limits, span_tokens)
+    before = np.diff(offsets)
+    if byte_lengths is not None:
+        starts, ends = byte_cuts(tokens, result, byte_lengths)
+        at = np.zeros(ids.size + 1, dtype=np.int64)
+        np.cumsum(byte_lengths[ids], out=at[1:])
+        units = at[offsets[1:]] - at[offsets[:-1]]
+    else:
+        starts, ends, units = result.cut_start, result.cut_end, before
+    pairs = np.empty(2 * starts.size, dtype=np.int64)
+    pairs[0::2], pairs[1::2] = starts, ends
+    lengths = result.kept.lengths()
+    block, token_start = assign_blocks(lengths, block_tokens)
+    out = pa.RecordBatch.from_arrays(
+        [
+            pa.array(block + first_block, pa.int64()),
+            pa.array(token_start, pa.int64()),
+            column(batch, "id"),
+            column(batch, "source"),
+            pa.array(lengths, pa.int64()),
+            binary_array(result.kept.ids, result.kept.offsets),
+            pa.array(before, pa.int64()),
+            pa.array(result.removed, pa.int64()),
+            pa.array(units, pa.int64()),
+            binary_array(pairs, 2 * result.cut_offsets),
+        ],
+        names=[f.split()[0] for f in STRIPPED_DDL.split(", ")],
+    )
+    return out, int(block[-1]) + 1 if block.size else 0
+
+
+def strip_map(config: RepetitionConfig, broadcast: Any) -> Callable[[Batches], Batches]:
+    """mapInArrow over ranked token rows, the cutoffs broadcast: rows of ``STRIPPED_DDL``."""
+
+    def strip(batches: Batches) -> Batches:
+        from pyspark import TaskContext
+
+        task = TaskContext.get()
+        next_block = (task.partitionId() if task else 0) << 32
+        limits = broadcast.value
+        byte_lengths = get_tokenizer(config.tokenizer).byte_lengths
+        for batch in batches:
+            if batch.num_rows:
+                out, used = strip_batch(batch, config.span_tokens, limits, byte_lengths, config.block_tokens,
+                                        next_block)
+                next_block += used
+                yield out
+
+    return strip
+
+
+STRIP_COLUMNS = ("_strip_tokens_before", "_strip_tokens_removed", "_strip_text_units", "_strip_cuts")
+"""What the input table is joined with (by id) for :func:`rebuild_batch`."""
+
+
+def rebuild_batch(batch: pa.RecordBatch, unit: str, table: str) -> pa.RecordBatch:
+    """Rows of the input table joined with their cuts (``STRIP_COLUMNS``): the same columns with ``text`` cut,
+    then ``tokens_before`` and ``tokens_removed``. ``unit``: 'bytes' (BPE) or 'words'."""
+    from corpussieve.errors import InputError
+
+    texts = column(batch, "text").to_pylist()
+    units = column(batch, "_strip_text_units").to_pylist()
+    pairs, offsets = binary_values(column(batch, "_strip_cuts"), np.int64)
+    out = []
+    for i, text in enumerate(texts):
+        lo, hi = int(offsets[i]), int(offsets[i + 1])
+        if lo == hi or text is None:
+            out.append(text)
+            continue
+        starts, ends = pairs[lo:hi:2], pairs[lo + 1 : hi : 2]
+        try:
+            if unit == "bytes":
+                out.append(cut_text_bytes(text, starts, ends, expected_bytes=units[i]))
+            else:
+                out.append(cut_text_words(text, starts, ends, expected_tokens=units[i]))
+        except ValueError as err:
+            raise InputError(f"cannot cut the text: {err}", table=table, column="text",
+                             row_ids=[column(batch, "id")[i].as_py()]) from None
+    return with_columns(
+        batch,
+        {"text": pa.array(out, pa.string()),
+         "tokens_before": column(batch, "_strip_tokens_before"),
+         "tokens_removed": column(batch, "_strip_tokens_removed")},
+        drop=STRIP_COLUMNS,
+    )
+
+
+def rebuild_map(unit: str, table: str) -> Callable[[Batches], Batches]:
+    """mapInArrow over the input joined with its cuts: the stripped table's rows."""
+
+    def rebuild(batches: Batches) -> Batches:
+        for batch in batches:
+            yield rebuild_batch(batch, unit, table)
+
+    return rebuild

@@ -41,9 +41,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from corpussieve.configbase import StrictModel
+from corpussieve.dedup.keep import parse_keep_rule
 
 
 class RiskConfig(StrictModel):
@@ -89,6 +90,27 @@ class RiskConfig(StrictModel):
         if not self.elevated_share < self.high_share < self.critical_share:
             raise ValueError("thresholds must satisfy elevated_share < high_share < critical_share")
         return self
+
+
+class StripConfig(StrictModel):
+    """Span removal (``--strip K``): every window seen more than K times keeps its first K copies in keep order."""
+
+    max_copies: int | None = Field(
+        None,
+        ge=1,
+        description="Copies of a repeated span kept (--strip K): every window of span_tokens tokens seen more "
+        "than this many times loses its later copies, and DIR/stripped is written. Unset: nothing is removed.",
+    )
+    keep: str = Field(
+        "earliest_fetch_time",
+        description="Which copies are first: documents in dedup's keep order (earliest_fetch_time, longest_text, "
+        "lowest_id or highest:<column>; ties to the lowest id), then position in the document.",
+    )
+
+    @field_validator("keep")
+    @classmethod
+    def _keep_rule(cls, value: str) -> str:
+        return str(parse_keep_rule(value))
 
 
 class RepetitionConfig(StrictModel):
@@ -145,3 +167,4 @@ class RepetitionConfig(StrictModel):
         "broadcasts; each Python worker holds it plus a hash table over it.",
     )
     risk: RiskConfig = Field(default_factory=RiskConfig, description="Harmful band and grade thresholds.")
+    strip: StripConfig = Field(default_factory=StripConfig, description="Span removal (--strip K).")

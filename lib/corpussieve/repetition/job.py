@@ -19,8 +19,15 @@ Stages (each a named, timed step of the run log):
 5. ``exact_duplicates``: documents whose whitespace-folded text hash occurs more than once.
 6. ``spans``: maximal spans clustered corpus-wide by their key window; the top clusters get their text.
 7. ``risk``: the effective-repeat mass against the harmful band of the plan's model size.
-8. ``write``: ``DIR/documents`` and ``DIR/spans`` in one ``write_all`` (a failure commits neither).
-9. ``report``: the report's sections, then ``DIR/report.json`` and ``DIR/report.html``.
+8. ``strip`` (``--strip K`` only; definitions in :mod:`~corpussieve.repetition.strip`): each document's keep
+   rank (one sort of ids by dedup's keep rule), then the first K occurrences of every window R counts more than
+   K times (a small shuffle by bucket: at most K candidates per window and batch), each window's K-th
+   occurrence (its cutoff) broadcast, and a ``mapInArrow`` over the cached tokens that removes every later
+   occurrence: kept tokens and cuts per document.
+9. ``strip_measure``: the count and coverage stages again, on the kept tokens: the repeated fraction after.
+10. ``write``: ``DIR/documents``, ``DIR/spans`` (and ``DIR/stripped``: the input's rows with the text cut) in
+    one ``write_all`` (a failure commits none).
+11. ``report``: the report's sections, then ``DIR/report.json`` and ``DIR/report.html``.
 
 Per-window data is ~1 row per token, so nothing per window is ever a Spark row: windows cross the cluster
 once, packed, and the documents are never re-tokenized.
@@ -37,8 +44,9 @@ from typing import Any
 
 from corpussieve.repetition import stages as S
 from corpussieve.repetition.plan import load_plan, resolve_plan
-from corpussieve.repetition.report import render_html, report_sections, run_metrics, summary_of
+from corpussieve.repetition.report import render_html, report_sections, run_metrics, strip_section, summary_of
 from corpussieve.repetition.risk import SpanCluster, assess_risk, harmful_band
+from corpussieve.repetition.strip import predicted_removed
 from corpussieve.repetition.tokenizers import TOKENIZER_NAMES, get_tokenizer
 from corpussieve.runlog import run_key
 from corpussieve.tables import Output, WriteSpec
@@ -60,11 +68,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="cl100k (default), gpt2 or word; all offline")
     parser.add_argument("--plan", default=None, metavar="PLAN.yaml",
                         help="training plan: model_params, training_tokens, per-source weight or epochs")
+    parser.add_argument("--strip", type=int, default=None, metavar="K",
+                        help="remove every copy beyond the first K (keep order: repetition.strip.keep) of each "
+                             "window seen more than K times; writes DIR/stripped")
 
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {"repetition.span_tokens": getattr(args, "span_tokens", None),
-            "repetition.tokenizer": getattr(args, "tokenizer", None)}
+            "repetition.tokenizer": getattr(args, "tokenizer", None),
+            "repetition.strip.max_copies": getattr(args, "strip", None)}
 
 
 def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
@@ -78,7 +90,9 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     input_version = tables.version(input_path)
     key = run_key("repetition", input=input_path, input_version=input_version, output=out,
                   config=cfg.model_dump(mode="json"), plan=plan.model_dump(mode="json") if plan else None)
-    done = run.resume(tables, key, [Output(f"{out}/documents"), Output(f"{out}/spans")], f"{out}/report.json", {})
+    strip_k = cfg.strip.max_copies
+    outputs = [Output(f"{out}/documents"), Output(f"{out}/spans")] + ([Output(f"{out}/stripped")] if strip_k else [])
+    done = run.resume(tables, key, outputs, f"{out}/report.json", {})
     if done:
         return done
     run.inputs = [{"table": input_path, "version": input_version}]
@@ -109,6 +123,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
             meter.record(shuffle, "measured_count_shuffle_bytes")
             st.rows_in, st.rows_out = windows, repeated_hashes
             st.details.update(buckets=buckets, shuffle_bytes=shuffle["count_payload_bytes"], lookup=lookup)
+            over = S.over_limit_hashes(repeated, strip_k) if strip_k else None
 
         with run.stage("coverage") as st:
             passes = dict(resolved.passes)
@@ -143,12 +158,37 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
             risk = assess_risk(total.effective_mass, model_params=resolved.model_params, plan_note=resolved.note,
                                top_spans=listed, config=cfg.risk, max_drivers=S.MAX_DRIVERS)
 
+        stripped = strip = None
+        if strip_k:
+            with run.stage("strip") as st:
+                ranks = cached.persist(S.keep_ranks(ctx, input_path, input_version, cfg.strip.keep))
+                ranked = S.ranked_tokens(tokens_df, ranks)
+                limits, strip_shuffle = S.strip_limits(ctx.spark, ranked, cfg, buckets, over, cached)
+                stripped = cached.persist(S.strip_documents(ctx.spark, ranked, cfg, limits, cached))
+                removal = S.strip_counts(stripped)
+                meter.record(strip_shuffle, "measured_strip_shuffle_bytes")
+                st.rows_in, st.rows_out = len(over), removal["tokens_removed"]
+                st.details.update(over_limit_windows=len(over), **removal)
+            with run.stage("strip_measure") as st:
+                after_total = S.measure_again(ctx.spark, stripped, cfg, buckets, source_index, passes_by_index,
+                                              passes, cached)
+                meter.record(strip_shuffle, "measured_strip_measure_shuffle_bytes")
+                st.rows_out = after_total.repeated_tokens
+            after_risk = assess_risk(after_total.effective_mass, model_params=resolved.model_params,
+                                     plan_note=resolved.note, top_spans=[], config=cfg.risk, max_drivers=0)
+            strip = strip_section(cfg.strip, before=total, after=after_total, removal=removal,
+                                  predicted=predicted_removed(total.count_mass, strip_k), risk_after=after_risk,
+                                  over_limit_windows=len(over), shuffle=strip_shuffle, output=f"{out}/stripped")
+
         with run.stage("write") as st:
             metadata = {"job": "repetition", "run_id": run.run_id, "input": input_path}
-            results = tables.write_all(
-                [WriteSpec(S.documents_table(result, duplicates), f"{out}/documents", metadata=metadata),
-                 WriteSpec(ctx.spark.createDataFrame(spans, S.SPANS_DDL), f"{out}/spans", metadata=metadata)],
-                run.identity)
+            specs = [WriteSpec(S.documents_table(result, duplicates), f"{out}/documents", metadata=metadata),
+                     WriteSpec(ctx.spark.createDataFrame(spans, S.SPANS_DDL), f"{out}/spans", metadata=metadata)]
+            if stripped is not None:
+                unit = "bytes" if tokenizer.byte_lengths is not None else "words"
+                specs.append(WriteSpec(S.stripped_table(ctx, input_path, input_version, stripped, unit),
+                                       f"{out}/stripped", metadata=metadata))
+            results = tables.write_all(specs, run.identity)
             st.rows_out = results[0].rows
             run.outputs = [r.as_dict() for r in results]
     finally:
@@ -159,7 +199,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
             total=total, per_source=per_source, source_stats=source_stats, exact=exact, risk=risk, resolved=resolved,
             plan=plan, plan_path=getattr(args, "plan", None), tokenizer=tokenizer, spans=spans,
             clusters_per_bucket=clusters_per_bucket, shuffle=shuffle, span_tokens=cfg.span_tokens,
-            input_path=input_path, output=out)
+            input_path=input_path, output=out, strip=strip)
         run.metrics.update(run_metrics(total, run.elapsed()))
         summary = summary_of(sections, risk, out)
     return run.finish(summary, f"{out}/report.json", render_html, **sections)

@@ -158,3 +158,55 @@ def reference_coverage(
 def _empty_documents() -> DocumentFigures:
     z = np.zeros(0, dtype=np.int64)
     return DocumentFigures(z, z, z, z, z, np.zeros(0, dtype=np.float64), z, z)
+
+
+def reference_strip(
+    documents: Sequence[Sequence[int]], span_tokens: int, max_copies: int, ranks: Sequence[int] | None = None
+) -> tuple[list[list[int]], list[list[bool]]]:
+    """Span removal (:mod:`corpussieve.repetition.strip`) the slow, obvious way: the kept tokens of every
+    document and which of its tokens were removed.
+
+    Windows are token tuples; every occurrence of a window seen more than ``max_copies`` times is listed with
+    (keep rank of its document, position), the list is sorted, and the tokens of every occurrence after the
+    first ``max_copies`` are marked. ``ranks`` default to the document order.
+    """
+    span = span_tokens
+    docs = [list(map(int, d)) for d in documents]
+    rank = list(range(len(docs))) if ranks is None else [int(r) for r in ranks]
+    occurrences: dict[tuple[int, ...], list[tuple[int, int, int]]] = defaultdict(list)
+    for d, tokens in enumerate(docs):
+        for p in range(len(tokens) - span + 1):
+            occurrences[tuple(tokens[p : p + span])].append((rank[d], p, d))
+    removed = [[False] * len(tokens) for tokens in docs]
+    for occ in occurrences.values():
+        if len(occ) > max_copies:
+            for _, p, d in sorted(occ)[max_copies:]:
+                for t in range(p, p + span):
+                    removed[d][t] = True
+    kept = [[t for t, gone in zip(tokens, marks, strict=True) if not gone]
+            for tokens, marks in zip(docs, removed, strict=True)]
+    return kept, removed
+
+
+def reference_cut_text(text: str, removed: Sequence[bool], token_bytes: Sequence[int] | None) -> str:
+    """The stripped text, character by character: with BPE (``token_bytes``: each token's UTF-8 length) a
+    character goes with the token holding its first byte; with ``word`` (None) with the first token that ends
+    after it, and characters after the last token stay."""
+    out = []
+    if token_bytes is not None:
+        owner, at = [], 0
+        for i, length in enumerate(token_bytes):
+            owner += [i] * int(length)
+        for ch in text:
+            if not removed[owner[at]]:
+                out.append(ch)
+            at += len(ch.encode("utf-8"))
+        return "".join(out)
+    from corpussieve.repetition.tokenizers import _WORD_RE
+
+    ends = [m.end() for m in _WORD_RE.finditer(text)]
+    for j, ch in enumerate(text):
+        owner = next((i for i, e in enumerate(ends) if e > j), None)
+        if owner is None or not removed[owner]:
+            out.append(ch)
+    return "".join(out)

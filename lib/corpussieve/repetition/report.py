@@ -6,6 +6,7 @@ from typing import Any
 
 from corpussieve import htmlreport as H
 from corpussieve.repetition.coverage import BUCKET_LABELS, RepetitionFigures
+from corpussieve.repetition.config import StripConfig
 from corpussieve.repetition.plan import ResolvedPlan, TrainingPlan, format_params
 from corpussieve.repetition.risk import RiskAssessment
 from corpussieve.repetition.tokenizers import Tokenizer
@@ -29,6 +30,10 @@ DEFINITIONS = {
     "share_in_band": "training tokens (corpus tokens weighted by their source's passes) whose effective repeats "
                      "fall in the harmful band, over all training tokens.",
     "unrepeatable": "documents shorter than one window: no repeat can be detected in them.",
+    "strip": "--strip K: every window seen more than K times keeps its first K occurrences in keep order "
+             "(documents in dedup's keep order, then position); the tokens under its later occurrences are "
+             "removed (the union of them) and the text is cut there. 'after' is the count and coverage run again "
+             "on the kept tokens; predicted_tokens_removed sums 1 - K/M(t) over tokens whose count M(t) > K.",
 }
 
 
@@ -102,7 +107,8 @@ def report_sections(*, total: RepetitionFigures, per_source: dict[str, Repetitio
                     source_stats: dict[str, dict[str, int]], exact: dict[str, Any], risk: RiskAssessment,
                     resolved: ResolvedPlan, plan: TrainingPlan | None, plan_path: str | None, tokenizer: Tokenizer,
                     spans: list[dict[str, Any]], clusters_per_bucket: dict[str, int], shuffle: dict[str, Any],
-                    span_tokens: int, input_path: str, output: str) -> dict[str, Any]:
+                    span_tokens: int, input_path: str, output: str,
+                    strip: dict[str, Any] | None = None) -> dict[str, Any]:
     """The job's own sections of report.json, in order (``JobRun.finish`` adds the run's bookkeeping)."""
     headline = figure_summary(total, exact["documents"], clusters_per_bucket)
     sources = {}
@@ -125,8 +131,44 @@ def report_sections(*, total: RepetitionFigures, per_source: dict[str, Repetitio
         plan_note=resolved.note,
         top_spans=spans,
         shuffle=shuffle,
+        **({"strip": strip} if strip is not None else {}),
         definitions=DEFINITIONS,
     )
+
+
+def strip_section(config: StripConfig, *, before: RepetitionFigures, after: RepetitionFigures,
+                  removal: dict[str, int], predicted: float, risk_after: RiskAssessment, over_limit_windows: int,
+                  shuffle: dict[str, Any], output: str) -> dict[str, Any]:
+    """report.json's ``strip`` section: what span removal removed, what the report predicted, and the figures
+    of the kept tokens (measured again) beside the input's."""
+
+    def figures(fig: RepetitionFigures) -> dict[str, Any]:
+        tokens = fig.tokens
+        return {"tokens_total": tokens, "repeated_tokens": fig.repeated_tokens,
+                "repeated_token_fraction": fig.repeated_tokens / tokens if tokens else 0.0,
+                "excess_tokens": fig.excess_tokens,
+                "excess_token_fraction": fig.excess_tokens / tokens if tokens else 0.0,
+                "max_count": fig.max_count,
+                "multiplicity_histogram": [{"bucket": label, "tokens": fig.bucket_tokens[i]}
+                                           for i, label in enumerate(BUCKET_LABELS)]}
+
+    removed = removal["tokens_removed"]
+    return {
+        "output": output,
+        "max_copies": config.max_copies,
+        "keep": config.keep,
+        "over_limit_windows": over_limit_windows,
+        "documents_changed": removal["documents_changed"],
+        "tokens_removed": removed,
+        "tokens_removed_fraction": removed / before.tokens if before.tokens else 0.0,
+        "predicted_tokens_removed": predicted,
+        "removed_over_predicted": removed / predicted if predicted else None,
+        "before": figures(before),
+        "after": figures(after),
+        "grade_after": risk_after.grade,
+        "share_in_band_after": risk_after.share_in_band,
+        "shuffle": shuffle,
+    }
 
 
 def run_metrics(total: RepetitionFigures, seconds: float) -> dict[str, Any]:
@@ -144,6 +186,9 @@ def summary_of(sections: dict[str, Any], risk: RiskAssessment, output: str) -> d
         "exact_duplicate_documents": sections["exact_duplicate_documents"], "grade": risk.grade,
         "share_in_band": round(risk.share_in_band, 6),
         "report": f"{output}/report.json", "html": f"{output}/report.html",
+        **({"tokens_removed": sections["strip"]["tokens_removed"],
+            "repeated_token_fraction_after": round(sections["strip"]["after"]["repeated_token_fraction"], 6),
+            "stripped": sections["strip"]["output"]} if "strip" in sections else {}),
     }
 
 
@@ -221,6 +266,19 @@ def render_html(report: dict[str, Any]) -> str:
                                 f'lookup'),
     ])
     definitions = "".join(f"<li><b>{H.esc(k)}</b>: {H.esc(v)}</li>" for k, v in report["definitions"].items())
+    strip_part = []
+    if "strip" in report:
+        st = report["strip"]
+        strip_part = [("Span removal", H.table(["", "before", "after"], [
+            ("tokens", st["before"]["tokens_total"], st["after"]["tokens_total"]),
+            ("repeated tokens", _pct(st["before"]["repeated_token_fraction"]),
+             _pct(st["after"]["repeated_token_fraction"])),
+            ("excess", _pct(st["before"]["excess_token_fraction"]), _pct(st["after"]["excess_token_fraction"])),
+            ("most copies of a window", st["before"]["max_count"], st["after"]["max_count"]),
+            ("risk grade", grade, st["grade_after"]),
+        ]) + f'<p class="note">K = {st["max_copies"]}, keep order {H.esc(st["keep"])}: {st["tokens_removed"]:,} '
+             f'tokens removed from {st["documents_changed"]:,} documents (predicted '
+             f'{st["predicted_tokens_removed"]:,.0f}); written to {H.esc(st["output"])}.</p>')]
     return H.page(
         "corpussieve repetition report",
         f'{report["input"]} · run {report["run_id"]} · {report["finished_at"]}',
@@ -231,6 +289,7 @@ def render_html(report: dict[str, Any]) -> str:
             ("Top repeated spans", spans_table),
             ("Per source", source_table),
             ("Exact duplicate documents", exact_html),
+            *strip_part,
             ("Settings", settings),
             ("Definitions", f'<ul class="note">{definitions}</ul>'),
             ("Stages", H.stages_section(report["stages"])),

