@@ -34,8 +34,8 @@ def write_input(path: Path, source: Path, text_only: bool) -> int:
         with gzip.open(file, "rt", encoding="utf-8") as fh:
             for line in fh:
                 r = json.loads(line)
-                rows.append({"id": r["id"], "url": r.get("url"), "fetch_time": r.get("fetch_time"),
-                             "html": None if text_only else r.get("html"), "text": r.get("text") if text_only else None})
+                body = "text" if text_only else "html"
+                rows.append({"id": r["id"], "url": r.get("url"), "fetch_time": r.get("fetch_time"), body: r.get(body)})
     shutil.rmtree(path, ignore_errors=True)
     write_deltalake(str(path), pa.Table.from_pylist(rows), mode="overwrite")
     return len(rows)
@@ -43,7 +43,8 @@ def write_input(path: Path, source: Path, text_only: bool) -> int:
 
 def shuffle_bytes(spark) -> int:
     """Shuffle bytes written by every Spark stage the session has run so far (its status store)."""
-    stages = spark.sparkContext._jsc.sc().statusStore().stageList(None)
+    store = spark.sparkContext._jsc.sc().statusStore()
+    stages = store.stageList(None, False, False, getattr(store, "stageList$default$4")(), None)
     total, it = 0, stages.iterator()
     while it.hasNext():
         total += int(it.next().shuffleWriteBytes())
