@@ -62,7 +62,8 @@ def run(spark, source: Path, out: Path, paragraphs: bool) -> dict:
     assert code == 0
     report = json.loads((out / "report.json").read_text())
     m = report["metrics"]
-    return {"paragraphs": paragraphs, "seconds": round(seconds, 1), "shuffle_mb": round((shuffle_bytes(spark) - before) / 1e6, 2),
+    shuffled = shuffle_bytes(spark) - before
+    return {"paragraphs": paragraphs, "seconds": round(seconds, 1), "shuffle_mb": round(shuffled / 1e6, 2),
             "stages": {s["name"]: s["seconds"] for s in report["stages"]}, "kept": m["kept"],
             "paragraphs_removed": m["paragraphs_removed"], "paragraph_chars_removed": m["paragraph_chars_removed"],
             "docs_with_paragraphs_removed": m["docs_with_paragraphs_removed"],

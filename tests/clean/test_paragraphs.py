@@ -99,8 +99,9 @@ LINES = ["clean.lines.min_corpus_docs=8", "clean.lines.min_corpus_sites=3"]
 
 def corpus_rows() -> list[dict]:
     """Generated articles with syndicated passages (exact repeated paragraphs), near and exact duplicates,
-    plus planted cases: keep-order ties, a null fetch time, a page that is only a copy, a long line that is corpus-wide boilerplate
-    (<= 300 normalized chars) and a long line that is one site's boilerplate and also on another site."""
+    plus planted cases: keep-order ties, a null fetch time, a page that is only a copy, a long line that is
+    corpus-wide boilerplate (<= 300 normalized chars) and a long line that is one site's boilerplate and also
+    on another site."""
     gen = CorpusGenerator(CorpusSpec(docs=110, seed=13, docs_per_site=22, span_fraction=0.5, span_pool=5,
                                      junk_fraction=0.0))
     rows = [{k: r.get(k) for k in ("id", "url", "text", "fetch_time")} for r in map(gen.record, range(110))]
@@ -175,7 +176,8 @@ def _prepared_and_lines(spark, rows, sets):
     cfg = build_config(sets=sets).clean
     prepared = prepare(spark.createDataFrame(pd.DataFrame(rows), SCHEMA), cfg).select(
         "id", "text", "__site", "__reasons", "__line_keys").collect()
-    docs = [(r["__site"], [(k["hash"], k["short"]) for k in r["__line_keys"]]) for r in prepared if r["text"] is not None]
+    docs = [(r["__site"], [(k["hash"], k["short"]) for k in r["__line_keys"]])
+            for r in prepared if r["text"] is not None]
     site_sets, corpus = find_boilerplate(docs, cfg.lines)
     return [r.asDict() for r in prepared], site_sets, corpus
 

@@ -3,8 +3,8 @@
 ``check_input`` and ``spread`` read the input; ``prepare`` and ``remove_and_filter`` run the Arrow
 functions of ``corpussieve.clean.arrowfns`` with ``mapInArrow`` (their Spark schemas derived from the
 columns each function declares); ``find_boilerplate`` is the site-lines stage (``line_counts``,
-``find_site_lines``, ``top_lines``); ``find_paragraphs`` the paragraphs stage (paragraph dedup); ``split_outputs`` makes the documents and rejected tables;
-``report_inputs`` aggregates what ``corpussieve.clean.report`` turns into report sections.
+``find_site_lines``, ``top_lines``); ``find_paragraphs`` the paragraphs stage (paragraph dedup);
+``split_outputs`` makes the documents and rejected tables; ``report_inputs`` aggregates what ``corpussieve.clean.report`` turns into report sections.
 """
 
 from __future__ import annotations
@@ -365,7 +365,8 @@ def find_paragraphs(spark: Any, prepared: Any, boilerplate: Boilerplate, cfg: Cl
         rows = rows.join(held, "hash", "left")
         earlier = F.coalesce(F.col("__earlier"), F.lit(False))
     by_hash = Window.partitionBy("hash")
-    sort = [] if order is None else [F.col("__order").asc_nulls_last() if order[1] else F.col("__order").desc_nulls_last()]
+    value = F.col("__order")
+    sort = [] if order is None else [value.asc_nulls_last() if order[1] else value.desc_nulls_last()]
     ranked = persisted.keep(rows.select(
         "hash", "id", earlier.alias("earlier"),
         F.row_number().over(by_hash.orderBy(*sort, F.col("id").asc())).alias("rank"),
@@ -496,7 +497,8 @@ def report_inputs(final: Any, top: list[dict[str, Any]], cfg: CleanConfig,
     aggregates = [F.sum(kept_flag.cast("long")).alias("kept"),
                   F.sum("__lines_site").alias("lines_site"), F.sum("__lines_corpus").alias("lines_corpus"),
                   F.sum(((F.col("__lines_site") + F.col("__lines_corpus")) > 0).cast("long")).alias("docs_lines"),
-                  F.sum("__lines_paragraph").alias("lines_paragraph"), F.sum("__chars_paragraph").alias("chars_paragraph"),
+                  F.sum("__lines_paragraph").alias("lines_paragraph"),
+                  F.sum("__chars_paragraph").alias("chars_paragraph"),
                   F.sum((F.col("__lines_paragraph") > 0).cast("long")).alias("docs_paragraph")]
     for step in STEPS:
         column = F.col(f"__chars_{step}")

@@ -3,8 +3,8 @@
 A refresh reuses the jobs' stages unchanged: ingest's whole job (into ``raw``, batch id as the Delta
 ``txn``), ``corpussieve.dedup.stages`` over the rows ``raw`` gained (``Tables.read_appended``) against the
 lake's index, and ``corpussieve.clean.stages`` over the survivors, with the site-line counts of earlier
-batches (``clean.stages.with_history``) and the paragraphs they hold (``clean.stages.find_paragraphs``). What is here: reading the log, choosing the batch, the ingest
-call, the log rows and the lake's outputs.
+batches (``clean.stages.with_history``) and the paragraphs they hold (``clean.stages.find_paragraphs``).
+What is here: reading the log, choosing the batch, the ingest call, the log rows and the lake's outputs.
 """
 
 from __future__ import annotations
