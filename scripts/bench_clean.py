@@ -179,7 +179,10 @@ def bench(docs: int | list[int] = (10_000, 100_000), repeat: int | list[int] = (
             # Every line of a copied page is on `copies_per_page` sites, which the corpus-wide rule rightly
             # strips as boilerplate from 50 copies on (a real corpus is deduplicated before cleaning). Raise
             # its document threshold above the copy count so every size does the same work per page.
-            never_corpus_wide = ["--set", f"clean.lines.min_corpus_docs={max(50, copies_per_page + 1)}"]
+            never_corpus_wide = ["--set", f"clean.lines.min_corpus_docs={max(50, copies_per_page + 1)}",
+                                 # and paragraph dedup would leave every copy but the first empty, skipping
+                                 # their filters: the same work per page needs it off here
+                                 "--set", "clean.paragraphs.enabled=false"]
             run = _speed(work / "aeb_in", work / f"aeb_{copies_per_page}_out", [c["html"] for c in copies],
                          len(copies), never_corpus_wide)
             aeb_runs.append({"repeat": copies_per_page, **run})

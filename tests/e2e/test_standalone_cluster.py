@@ -164,7 +164,8 @@ def test_the_pipeline_runs_on_a_standalone_cluster(tmp_path):
     assert master.poll() is not None and (worker is None or worker.poll() is not None)
 
 
-LAKE_TABLES = ("raw", "raw_rejected", "index", "removed", "documents", "rejected", "site_lines", "refresh_log")
+LAKE_TABLES = ("raw", "raw_rejected", "index", "removed", "documents", "rejected", "site_lines", "paragraphs",
+               "refresh_log")
 
 
 def _lake_versions(lake):

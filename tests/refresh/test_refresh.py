@@ -22,7 +22,8 @@ from corpussieve.sample.textgen import SentenceMaker
 
 pytestmark = [pytest.mark.spark, pytest.mark.timeout(1800)]
 
-TABLES = ("raw", "raw_rejected", "index", "removed", "documents", "rejected", "site_lines", "refresh_log")
+TABLES = ("raw", "raw_rejected", "index", "removed", "documents", "rejected", "site_lines", "paragraphs",
+          "refresh_log")
 
 
 def ids(path: Path, column: str = "id") -> list[str]:

@@ -8,7 +8,8 @@ stage and the report.
 
 * ``prepare_batch``: HTML extraction or markup stripping, repair, universal boilerplate lines; the
   site of each document; the hash of each line (aligned) and each document's distinct line keys.
-* ``remove_batch``: drop the lines that are boilerplate for the document's site or corpus-wide.
+* ``remove_batch``: drop the lines that are boilerplate for the document's site or corpus-wide, and the
+  paragraphs another document keeps (paragraph dedup, ``corpussieve.clean.paragraphs``).
 * ``filter_batch``: C4 line rules, language identification, signals and reasons.
 
 ``prepare_columns``, ``REMOVE_COLUMNS`` and ``filter_columns`` say which columns each sets (replaced in
@@ -37,7 +38,8 @@ from corpussieve.clean.document import filter_stack, prepare_text, run_filters
 from corpussieve.clean.domain import registered_domain
 from corpussieve.clean.filters import FilterStack
 from corpussieve.clean.lines import split_lines
-from corpussieve.clean.reasons import FILTER_STACK, PREPARE, SITE_LINES
+from corpussieve.clean.paragraphs import paragraph_keys
+from corpussieve.clean.reasons import FILTER_STACK, PARAGRAPHS, PREPARE, SITE_LINES
 from corpussieve.clean.sitelines import (
     BatchLines,
     distinct_per_document,
@@ -79,6 +81,8 @@ def prepare_columns(cfg: CleanConfig) -> tuple[list[pa.Field], list[str]]:
         pa.field("__line_hashes", pa.list_(pa.int64())), pa.field("__line_keys", pa.list_(LINE_KEY)),
         pa.field("__sec_prepare", pa.float64()), *[pa.field(f"__chars_{step}", pa.int64()) for step in STEPS],
     ]  # fmt: skip
+    if cfg.paragraphs.enabled:
+        fields.append(pa.field("__paragraphs", pa.list_(pa.int64())))
     return fields, [] if cfg.job.keep_html else ["html"]
 
 
@@ -124,6 +128,9 @@ def prepare_batch(batch: pa.RecordBatch, cfg: CleanConfig) -> pa.RecordBatch:
         fields=list(LINE_KEY),
     )
     line_keys = _list_array(key_offsets, keys, LINE_KEY, [body is None for body in out_text])
+    if cfg.paragraphs.enabled:  # each document's distinct long lines, from the same hashes
+        paragraph_offsets, paragraph_hashes = paragraph_keys(lines, cfg.paragraphs.min_chars)
+        paragraphs = _list_array(paragraph_offsets, paragraph_hashes, pa.int64(), [body is None for body in out_text])
     seconds += (time.perf_counter() - started) / max(n, 1)
 
     columns: dict[str, pa.Array] = {
@@ -138,6 +145,8 @@ def prepare_batch(batch: pa.RecordBatch, cfg: CleanConfig) -> pa.RecordBatch:
     }
     for step in STEPS:
         columns[f"__chars_{step}"] = pa.array(chars[step], pa.int64())
+    if cfg.paragraphs.enabled:
+        columns["__paragraphs"] = paragraphs
     drop = [] if cfg.job.keep_html else ["html"]
     return with_columns(batch, columns, drop=drop)
 
@@ -153,9 +162,10 @@ def _list_array(offsets: np.ndarray, values: Any, value_type: pa.DataType, nulls
 REMOVE_COLUMNS: tuple[tuple[pa.Field, ...], tuple[str, ...]] = (
     (pa.field("text", pa.string()), pa.field("__reasons", pa.list_(pa.string())),
      pa.field("__chars_site_lines", pa.int64()), pa.field("__lines_site", pa.int64()),
-     pa.field("__lines_corpus", pa.int64()), pa.field("__sample_lines", pa.list_(SAMPLE_LINE)),
+     pa.field("__lines_corpus", pa.int64()), pa.field("__lines_paragraph", pa.int64()),
+     pa.field("__chars_paragraph", pa.int64()), pa.field("__sample_lines", pa.list_(SAMPLE_LINE)),
      pa.field("__sec_lines", pa.float64())),
-    ("__line_hashes", "__line_keys", "__site_lines"),
+    ("__line_hashes", "__line_keys", "__site_lines", "__paragraphs", "__paragraph_drop"),
 )
 
 
@@ -165,10 +175,12 @@ def remove_batch(
     sample_hashes: np.ndarray | None = None,
 ) -> pa.RecordBatch:
     """Drop the lines whose hash is boilerplate for the document's site (``__site_lines``, a
-    list<int64> per row, joined by site) or for the whole corpus (``corpus_hashes``).
+    list<int64> per row, joined by site) or for the whole corpus (``corpus_hashes``), and the paragraphs
+    another document keeps (``__paragraph_drop``, a list<int64> per row, joined by id).
 
-    Counts what each rule dropped, and keeps the text of dropped lines whose hash is in
-    ``sample_hashes`` (the report's examples).
+    A line matched by several rules counts for the first of site, corpus-wide, paragraph. Counts what each
+    rule dropped (and the characters of the dropped paragraphs), and keeps the text of dropped lines whose
+    hash is in ``sample_hashes`` (the report's examples).
     """
     n = batch.num_rows
     texts = column(batch, "text").to_pylist()
@@ -183,9 +195,16 @@ def remove_batch(
     countable = hashes != 0
     by_site &= countable
     by_corpus = countable & ~by_site & np.isin(hashes, corpus_hashes) if len(corpus_hashes) else np.zeros_like(by_site)
-    drop = by_site | by_corpus
+    paragraph_column = column(batch, "__paragraph_drop")
+    if paragraph_column is not None:
+        by_paragraph = countable & ~(by_site | by_corpus) & pair_member(rows, hashes, *list_parts(paragraph_column))
+    else:
+        by_paragraph = np.zeros_like(by_site)
+    drop = by_site | by_corpus | by_paragraph
     site_removed = np.bincount(rows[by_site], minlength=n)
     corpus_removed = np.bincount(rows[by_corpus], minlength=n)
+    paragraph_removed = np.bincount(rows[by_paragraph], minlength=n)
+    paragraph_chars = np.zeros(n, dtype=np.int64)
     sampled = drop & np.isin(hashes, sample_hashes) if sample_hashes is not None and len(sample_hashes) else None
     starts = np.searchsorted(rows, np.arange(n + 1))
     reasons = column(batch, "__reasons").to_pylist()
@@ -206,8 +225,11 @@ def remove_batch(
         doc_drop = drop[lo:hi]
         if doc_drop.any():
             text = drop_lines(lines, doc_drop)
+            doc_paragraphs = np.flatnonzero(by_paragraph[lo:hi])
+            paragraph_chars[i] = sum(len(lines[j]) for j in doc_paragraphs)
             if not text.strip():
-                reasons[i] = [*reasons[i], SITE_LINES["no_text_left"]]
+                emptied = PARAGRAPHS["no_text_left"] if len(doc_paragraphs) else SITE_LINES["no_text_left"]
+                reasons[i] = [*reasons[i], emptied]
         out_text.append(text)
         chars.append(len(text))
         found: list[dict[str, Any]] | None = None
@@ -226,6 +248,8 @@ def remove_batch(
         "__chars_site_lines": pa.array(chars, pa.int64()),
         "__lines_site": pa.array(site_removed, pa.int64()),
         "__lines_corpus": pa.array(corpus_removed, pa.int64()),
+        "__lines_paragraph": pa.array(paragraph_removed, pa.int64()),
+        "__chars_paragraph": pa.array(paragraph_chars, pa.int64()),
         "__sample_lines": pa.array(samples, pa.list_(SAMPLE_LINE)),
         "__sec_lines": pa.array(np.full(n, seconds), pa.float64()),
     }

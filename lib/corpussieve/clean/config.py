@@ -162,12 +162,38 @@ class LineBoilerplateConfig(StrictModel):
     )
 
 
+class ParagraphsConfig(StrictModel):
+    """Paragraph dedup across documents (``corpussieve.clean.paragraphs``): a long line of the prepared text
+    that several documents hold is kept in the first of them by the dedup keep order (``dedup.keep``) and
+    removed from the others; in a lake, a paragraph an earlier batch holds is removed from new documents."""
+
+    enabled: bool = Field(
+        True, description="Run the paragraphs stage (one shuffle of the long lines' hashes, no text shuffled)."
+    )
+    min_chars: int = Field(
+        200,
+        ge=20,
+        description="A line is a paragraph when its normalized form (as hashed: lower case, digit runs -> 0, "
+        "punctuation and space runs -> one space) has at least this many characters. Shorter repeated lines "
+        "are the site and corpus-wide line rules' (clean.lines); a line both rules match is theirs.",
+    )
+    broadcast_max_rows: int = Field(
+        2_000_000,
+        ge=0,
+        description="The per-document lists of paragraphs to drop are broadcast to the removal stage while they "
+        "hold at most this many (document, paragraph) pairs; above it they are joined by id with a shuffle.",
+    )
+
+
 class CleanReportConfig(StrictModel):
     """What report.json and report.html show."""
 
     examples_per_reason: int = Field(3, ge=0, le=100, description="Example documents shown per rejection reason.")
     example_chars: int = Field(200, ge=20, le=5000, description="Characters shown of each example's text.")
     top_lines: int = Field(25, ge=0, le=1000, description="Most frequent boilerplate lines shown with their text.")
+    top_paragraphs: int = Field(
+        25, ge=0, le=1000, description="Most repeated paragraphs (paragraph dedup) shown with their text."
+    )
 
 
 class CleanJobConfig(StrictModel):
@@ -201,6 +227,7 @@ class CleanConfig(StrictModel):
     repair: RepairConfig = Field(default_factory=RepairConfig)
     markup: MarkupConfig = Field(default_factory=MarkupConfig)
     lines: LineBoilerplateConfig = Field(default_factory=LineBoilerplateConfig)
+    paragraphs: ParagraphsConfig = Field(default_factory=ParagraphsConfig)
     filters: FiltersConfig = Field(default_factory=FiltersConfig)
     job: CleanJobConfig = Field(default_factory=CleanJobConfig)
     report: CleanReportConfig = Field(default_factory=CleanReportConfig)
@@ -209,5 +236,5 @@ class CleanConfig(StrictModel):
 __all__ = [
     "C4Config", "CleanConfig", "CleanJobConfig", "CleanReportConfig", "ExtractionConfig", "FilterConfig",
     "FiltersConfig", "FineWebQualityConfig", "GopherQualityConfig", "GopherRepetitionConfig", "LanguageConfig",
-    "LengthConfig", "LineBoilerplateConfig", "MarkupConfig", "RepairConfig",
+    "LengthConfig", "LineBoilerplateConfig", "MarkupConfig", "ParagraphsConfig", "RepairConfig",
 ]  # fmt: skip

@@ -9,10 +9,13 @@ the Python workers run in ``corpussieve.clean.arrowfns``):
 3. ``site_lines``: count each line hash once per document per site, across the whole corpus, and
    decide which lines are site boilerplate (frequent within a site) or corpus-wide boilerplate
    (frequent across many sites).
-4. ``filters``: join each document to its site's boilerplate list (broadcast when small), then one
-   ``mapInArrow`` drops those lines and the corpus-wide ones and runs the filter stack.
-5. ``write``: ``DIR/documents`` and ``DIR/rejected`` in one ``write_all`` (a failure commits nothing).
-6. ``report``: ``DIR/report.json`` and ``DIR/report.html``.
+4. ``paragraphs`` (``clean.paragraphs.enabled``): count each long line (paragraph) once per document across
+   the corpus and find its first document by the dedup keep order (``dedup.keep``); every other copy goes
+   on its document's drop list.
+5. ``filters``: join each document to its site's boilerplate list and its paragraph drop list (broadcast
+   when small), then one ``mapInArrow`` drops those lines and the corpus-wide ones and runs the filter stack.
+6. ``write``: ``DIR/documents`` and ``DIR/rejected`` in one ``write_all`` (a failure commits nothing).
+7. ``report``: ``DIR/report.json`` and ``DIR/report.html``.
 
 Every input row ends in exactly one of the two tables.
 """
@@ -55,8 +58,9 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     out_dir = tables.normalize(args.output)
     documents_path, rejected_path = f"{out_dir}/documents", f"{out_dir}/rejected"
     source_version = tables.version(source)
+    keep = ctx.config.dedup.keep  # paragraph dedup orders documents as dedup does
     key = run_key("clean", input=source, input_version=source_version, output=out_dir,
-                  config=cfg.model_dump(mode="json"))
+                  config=cfg.model_dump(mode="json"), **({"keep": keep} if cfg.paragraphs.enabled else {}))
     done = run.resume(tables, key, [Output(documents_path), Output(rejected_path)], f"{out_dir}/report.json", {})
     if done:
         return done
@@ -71,7 +75,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
 
     persisted = stages.Persisted()
     try:
-        final, boilerplate = stages.clean(ctx.spark, run, df, docs_in, cfg, persisted)
+        final, boilerplate = stages.clean(ctx.spark, run, df, docs_in, cfg, persisted, keep=keep)
 
         documents, rejected = stages.split_outputs(final, out_columns)
         with run.stage("write") as st:
@@ -83,7 +87,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
             st.details["rejected_version"] = results[1].version
 
         with run.stage("report") as st:
-            found = stages.report_inputs(final, boilerplate.top_lines, cfg)
+            found = stages.report_inputs(final, boilerplate.top_lines, cfg, boilerplate.paragraphs)
             report = report_sections(docs_in, found, boilerplate.stats)
             run.outputs = [r.as_dict() for r in results]
             run.metrics.update(report["metrics"])
@@ -97,6 +101,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
         "output": out_dir, "documents": documents_path, "rejected": rejected_path,
         "docs_in": docs_in, "kept": metrics["kept"], "rejected_rows": metrics["rejected"],
         "rejected_by_filter": metrics["rejected_by_filter"], "boilerplate_lines_removed": metrics["lines_removed"],
+        "paragraphs_removed": metrics["paragraphs_removed"],
         "seconds": round(seconds, 1), "pages_per_second": run.metrics["pages_per_second"],
         "report": f"{out_dir}/report.json",
     }

@@ -50,13 +50,19 @@ PREPARE = declare("prepare", {
 SITE_LINES = declare("site_lines", {
     "no_text_left": "nothing was left after removing the site and corpus-wide boilerplate lines",
 })  # fmt: skip
+#: paragraph dedup across documents (``corpussieve.clean.paragraphs``)
+PARAGRAPHS = declare("paragraphs", {
+    "no_text_left": "nothing was left after removing the line rules' lines and the paragraphs another document "
+                    "keeps (paragraph dedup: the first document by the dedup keep order keeps each)",
+})  # fmt: skip
 #: the filters stage's guard: one pathological document never fails the stage
 FILTER_STACK = declare("filters", {
     "error": "the filter stack raised an unexpected error (the worker logs it)",
 })  # fmt: skip
 
 #: the steps whose reasons the clean job gives: the steps above, then each filter's
-STEPS: tuple[str, ...] = ("extract", "input", "prepare", "site_lines", "filters", *(f.name for f in FILTERS))
+STEPS: tuple[str, ...] = ("extract", "input", "prepare", "site_lines", "paragraphs", "filters",
+                          *(f.name for f in FILTERS))
 
 _GQ, _GR, _C4, _FW = GopherQuality.codes, GopherRepetition.codes, C4.codes, FineWebQuality.codes
 
@@ -65,6 +71,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     # nothing worth keeping was found or left after boilerplate removal
     "no_content": (
         EXTRACT["no_main_text"], INPUT["no_text_left"], INPUT["empty"], SITE_LINES["no_text_left"],
+        PARAGRAPHS["no_text_left"],
         LengthFilter.codes["too_short"], _GQ["too_few_words"], _C4["too_few_sentences"],
     ),
     # text that is not prose: lists, menus, tables, labels

@@ -14,7 +14,8 @@ from corpussieve.reasons import reason_rows
 
 def report_sections(docs_in: int, found: dict[str, Any], lines_stats: dict[str, Any]) -> dict[str, Any]:
     """The report's metrics and sections from what ``stages.report_inputs`` counted (plain dicts):
-    ``{"metrics": {...}, "sections": {steps, rejection_examples, boilerplate, reasons, reasons_any}}``."""
+    ``{"metrics": {...}, "sections": {steps, rejection_examples, boilerplate, reasons, reasons_any}}``, and a
+    ``paragraphs`` section when the paragraphs stage ran."""
     totals, counts = found["totals"], found["counts"]
     by_filter, by_first, by_any = counts["filter"], counts["first"], counts["any"]
     languages = dict(sorted(counts["language"].items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))[:15])
@@ -34,6 +35,9 @@ def report_sections(docs_in: int, found: dict[str, Any], lines_stats: dict[str, 
         "lines_removed_corpus": int(totals["lines_corpus"] or 0), "docs_with_lines_removed":
             int(totals["docs_lines"] or 0),
         "chars_in": int(totals["chars_input"] or 0), "chars_out": int(totals["kept_chars_filters"] or 0),
+        "paragraphs_removed": int(totals.get("lines_paragraph") or 0),
+        "paragraph_chars_removed": int(totals.get("chars_paragraph") or 0),
+        "docs_with_paragraphs_removed": int(totals.get("docs_paragraph") or 0),
         "languages_kept": languages, "extraction_modes": modes,
         "worker_seconds": {timer: round(float(totals[f"sec_{timer}"] or 0.0), 2) for timer in TIMERS},
     }
@@ -41,6 +45,8 @@ def report_sections(docs_in: int, found: dict[str, Any], lines_stats: dict[str, 
                 "boilerplate": {**lines_stats, "top_lines": found["top_lines"]},
                 # every reason counted, with its declared description: as the first reason, and at all
                 "reasons": reason_rows(by_first), "reasons_any": reason_rows(by_any)}
+    if "paragraphs" in found:
+        sections["paragraphs"] = found["paragraphs"]
     return {"metrics": metrics, "sections": sections}
 
 
@@ -93,6 +99,24 @@ def render_html(report: dict[str, Any]) -> str:
     elif not bp.get("enabled", True):
         body += '<p class="note">The site-lines stage is turned off (clean.lines.site_lines).</p>'
     parts.append(("Boilerplate lines", body))
+
+    paragraphs = report.get("paragraphs")
+    if paragraphs is not None:
+        body = H.cards([("paragraphs removed", m["paragraphs_removed"]),
+                        ("characters removed", m["paragraph_chars_removed"]),
+                        ("documents touched", m["docs_with_paragraphs_removed"]),
+                        ("distinct paragraphs", paragraphs.get("paragraphs", 0)),
+                        ("repeated paragraphs", paragraphs.get("repeated", 0)),
+                        ("held by earlier batches", paragraphs.get("held_by_earlier_batches", 0))])
+        body += (f'<p class="note">A paragraph is a line of at least {paragraphs.get("min_chars")} normalized '
+                 f'characters; the first document holding it by the keep order ({paragraphs.get("keep")}) keeps '
+                 'it, every other loses it.</p>')
+        top = paragraphs.get("top", [])
+        if top:
+            body += H.table(["paragraph (a removed copy)", "documents", "kept by"],
+                            [(t.get("paragraph"), t["docs"], t["first_id"] or "an earlier batch") for t in top],
+                            sample_cols=(0,))
+        parts.append(("Repeated paragraphs", body))
 
     langs = m.get("languages_kept", {})
     if langs:

@@ -30,12 +30,14 @@ class BatchLines:
 
     ``hashes`` is the signed 64-bit hash of the normalized line, 0 for a line too short (or empty)
     to count; ``short`` says whether the normalized line is short enough to be corpus-wide
-    boilerplate (``max_corpus_line_chars``).
+    boilerplate (``max_corpus_line_chars``); ``lengths`` is the normalized line's length in characters (the
+    paragraph rule's ``min_chars`` is measured on it).
     """
 
     offsets: np.ndarray
     hashes: np.ndarray
     short: np.ndarray
+    lengths: np.ndarray | None = None
 
     def document(self, i: int) -> np.ndarray:
         return self.hashes[self.offsets[i] : self.offsets[i + 1]]
@@ -47,12 +49,12 @@ def hash_batch_lines(documents: Sequence[Sequence[str]], cfg: LineBoilerplateCon
     offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     flat = pa.array([line for lines in documents for line in lines], type=pa.string())
     if len(flat) == 0:
-        return BatchLines(offsets, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
+        return BatchLines(offsets, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64))
     normalized = normalize_lines(flat)
     lengths = pc.utf8_length(normalized).to_numpy(zero_copy_only=False)
     hashes = hash_lines(normalized, normalized=True, signed=True)
     hashes[lengths < cfg.min_line_chars] = 0
-    return BatchLines(offsets, hashes, lengths <= cfg.max_corpus_line_chars)
+    return BatchLines(offsets, hashes, lengths <= cfg.max_corpus_line_chars, lengths.astype(np.int64, copy=False))
 
 
 def parents(offsets: np.ndarray) -> np.ndarray:

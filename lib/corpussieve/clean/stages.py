@@ -3,8 +3,8 @@
 ``check_input`` and ``spread`` read the input; ``prepare`` and ``remove_and_filter`` run the Arrow
 functions of ``corpussieve.clean.arrowfns`` with ``mapInArrow`` (their Spark schemas derived from the
 columns each function declares); ``find_boilerplate`` is the site-lines stage (``line_counts``,
-``find_site_lines``, ``top_lines``); ``split_outputs`` makes the documents and rejected tables;
-``report_inputs`` aggregates what ``corpussieve.clean.report`` turns into report sections.
+``find_site_lines``, ``top_lines``); ``find_paragraphs`` the paragraphs stage (paragraph dedup);
+``split_outputs`` makes the documents and rejected tables; ``report_inputs`` aggregates what ``corpussieve.clean.report`` turns into report sections.
 """
 
 from __future__ import annotations
@@ -190,6 +190,10 @@ class Boilerplate:
     site_lists: Any = None
     top_lines: list[dict[str, Any]] = field(default_factory=list)
     batch_counts: tuple[Any, Any] | None = None
+    #: the site boilerplate (site, hash) pairs, which the paragraphs stage leaves to the site rule
+    site_pairs: Any = None
+    #: what the paragraphs stage found (``find_paragraphs``; None when it is off)
+    paragraphs: Paragraphs | None = None
 
 
 def with_history(counts: Any, sizes: Any, history: Any) -> tuple[Any, Any]:
@@ -239,6 +243,7 @@ def find_boilerplate(prepared: Any, cfg: CleanConfig, persisted: Persisted, hist
         found.stats["with_earlier_batches"] = True
     site, corpus = find_site_lines(counts, sizes, cfg)
     site = persisted.keep(site)
+    found.site_pairs = site.select("site", "hash")
     corpus_rows = corpus.collect()
     found.corpus_hashes = np.sort(np.array([r["hash"] for r in corpus_rows], dtype=np.int64))
     site_stats = site.agg(F.count("*").alias("lines"), F.countDistinct("site").alias("sites"),
@@ -260,25 +265,177 @@ def find_boilerplate(prepared: Any, cfg: CleanConfig, persisted: Persisted, hist
     return found
 
 
+# -- paragraphs: dedup of long lines across documents (corpussieve.clean.paragraphs) -------------------------
+#: the input text's length, taken before prepare replaces ``text`` (the ``longest_text`` keep rule's value)
+KEEP_LENGTH = "__keep_length"
+
+
+@dataclass
+class Paragraphs:
+    """What the paragraphs stage found: its statistics, the per-document lists of paragraph hashes to drop
+    (a DataFrame of ``id``, ``__paragraph_drop`` to join by id; None when nothing repeats), the most
+    repeated paragraphs (hash, docs, first_id, earlier) and the ranked copies (persisted; ``paragraph_rows``
+    makes a lake's rows of them)."""
+
+    stats: dict[str, Any]
+    drop_lists: Any = None
+    top: list[dict[str, Any]] = field(default_factory=list)
+    ranked: Any = None
+
+
+def with_keep_length(df: Any, keep: str) -> Any:
+    """``df`` with the input text's length as ``__keep_length`` when the keep rule is ``longest_text`` (the
+    length dedup compared: the input's ``text``, before extraction; rows without an input text fall back to
+    their extracted text's length in ``keep_order``)."""
+    from pyspark.sql import functions as F
+
+    from corpussieve.dedup.keep import parse_keep_rule
+
+    if parse_keep_rule(keep).kind != "longest_text":
+        return df
+    length = F.length("text").cast("long") if "text" in df.columns else F.lit(None).cast("long")
+    return df.withColumn(KEEP_LENGTH, length)
+
+
+def keep_order(prepared: Any, keep: str) -> tuple[Any, bool] | None:
+    """The keep rule's value column over the prepared rows and whether it sorts ascending (None for
+    ``lowest_id``: the id alone orders). The id always breaks ties, nulls sort last (``dedup.keep``).
+
+    ``earliest_fetch_time`` reads ``fetch_time`` (timestamp, date or ISO string; without the column every
+    document ties and the lowest id wins, as in dedup); ``longest_text`` the input text's length
+    (``with_keep_length``); ``highest:<column>`` that column."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import DateType, StringType, TimestampNTZType, TimestampType
+
+    from corpussieve.dedup.keep import parse_keep_rule
+
+    rule = parse_keep_rule(keep)
+    if rule.kind == "lowest_id":
+        return None
+    if rule.kind == "longest_text":
+        return F.coalesce(F.col(KEEP_LENGTH), F.length("text").cast("long")), False
+    if rule.kind == "earliest_fetch_time":
+        if "fetch_time" not in prepared.columns:
+            return F.lit(None).cast("timestamp"), True
+        found = prepared.schema["fetch_time"].dataType
+        if isinstance(found, StringType):
+            return F.to_timestamp("fetch_time"), True
+        if isinstance(found, (TimestampType, TimestampNTZType, DateType)):
+            return F.col("fetch_time").cast("timestamp"), True
+        raise InputError("the keep rule earliest_fetch_time needs a timestamp", column="fetch_time",
+                         expected=f"a timestamp, date or ISO string, found {found.simpleString()}")
+    if rule.column not in prepared.columns:
+        raise InputError(f"the keep rule {rule} orders documents for paragraph dedup by a missing column",
+                         column=rule.column, expected="the column in the input, or another dedup.keep")
+    return F.col(f"`{rule.column}`"), False
+
+
+def find_paragraphs(spark: Any, prepared: Any, boilerplate: Boilerplate, cfg: CleanConfig, keep: str,
+                    persisted: Persisted, history: Any = None) -> Paragraphs:
+    """The paragraphs stage: every (paragraph hash, document) pair of the documents no step rejected yet,
+    less the copies the site and corpus-wide line rules remove; one window over the pairs partitioned by
+    hash (one shuffle of hashes, ids and the keep value, no text) gives each paragraph its documents and its
+    first document by the keep order; every other copy goes on its document's drop list.
+
+    ``history``: earlier batches' paragraphs (a lake's ``paragraphs`` table: hash, docs, first_id, ...).
+    Only the rows of the hashes this batch holds are read back (a semi-join), and a paragraph found there is
+    dropped from every document of the batch.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    order = keep_order(prepared, keep)
+    candidates = prepared.filter(F.col("text").isNotNull() & (F.size("__reasons") == 0))
+    columns = [F.col("id"), F.col("__site"), F.explode("__paragraphs").alias("hash")]
+    if order is not None:
+        columns.insert(1, order[0].alias("__order"))
+    rows = candidates.select(*columns)
+    if boilerplate.site_pairs is not None:  # copies the site rule removes are the site rule's
+        pairs = boilerplate.site_pairs.withColumnRenamed("site", "__site")
+        pairs = F.broadcast(pairs) if boilerplate.stats.get("broadcast") else pairs
+        rows = rows.join(pairs, ["__site", "hash"], "left_anti")
+    corpus = boilerplate.corpus_hashes
+    if len(corpus) and cfg.paragraphs.min_chars <= cfg.lines.max_corpus_line_chars:  # lengths that overlap
+        corpus_frame = spark.createDataFrame([(int(h),) for h in corpus], "hash long")
+        rows = rows.join(F.broadcast(corpus_frame), "hash", "left_anti")
+    earlier = F.lit(False)
+    if history is not None:
+        held = (history.select("hash").join(rows.select("hash"), "hash", "left_semi").distinct()
+                .withColumn("__earlier", F.lit(True)))
+        rows = rows.join(held, "hash", "left")
+        earlier = F.coalesce(F.col("__earlier"), F.lit(False))
+    by_hash = Window.partitionBy("hash")
+    value = F.col("__order")
+    sort = [] if order is None else [value.asc_nulls_last() if order[1] else value.desc_nulls_last()]
+    ranked = persisted.keep(rows.select(
+        "hash", "id", earlier.alias("earlier"),
+        F.row_number().over(by_hash.orderBy(*sort, F.col("id").asc())).alias("rank"),
+        F.count("*").over(by_hash).alias("docs"),
+    ))
+    firsts = ranked.filter(F.col("rank") == 1)
+    repeated = (F.col("docs") > 1) | F.col("earlier")
+    figures = firsts.agg(
+        F.count("*").alias("paragraphs"), F.sum("docs").alias("copies"),
+        F.sum(repeated.cast("long")).alias("repeated"), F.sum(F.col("earlier").cast("long")).alias("earlier"),
+        F.sum(F.when(F.col("earlier"), F.col("docs")).otherwise(F.col("docs") - 1)).alias("drop"),
+    ).first()
+    drop_pairs = int(figures["drop"] or 0)
+    found = Paragraphs({
+        "paragraphs": int(figures["paragraphs"] or 0), "copies": int(figures["copies"] or 0),
+        "repeated": int(figures["repeated"] or 0), "held_by_earlier_batches": int(figures["earlier"] or 0),
+        "copies_to_drop": drop_pairs, "broadcast": drop_pairs <= cfg.paragraphs.broadcast_max_rows,
+        "keep": keep, "min_chars": cfg.paragraphs.min_chars, "with_earlier_batches": history is not None,
+    }, ranked=ranked)
+    if drop_pairs:
+        lists = (ranked.filter((F.col("rank") > 1) | F.col("earlier")).groupBy("id")
+                 .agg(F.array_sort(F.collect_list("hash")).alias("__paragraph_drop")))
+        found.drop_lists = F.broadcast(lists) if found.stats["broadcast"] else lists
+    if cfg.report.top_paragraphs > 0 and found.stats["repeated"]:
+        top = firsts.filter(repeated).orderBy(F.desc("docs"), "hash").limit(cfg.report.top_paragraphs).collect()
+        found.top = [{"hash": r["hash"], "docs": int(r["docs"]), "earlier": bool(r["earlier"]),
+                      "first_id": None if r["earlier"] else r["id"]} for r in top]
+    return found
+
+
+def paragraph_rows(paragraphs: Paragraphs) -> Any:
+    """The batch's paragraphs as a lake's ``paragraphs`` rows: hash, docs (documents of this batch holding it
+    after the line rules), first_id (the document that keeps it; null when an earlier batch's does)."""
+    from pyspark.sql import functions as F
+
+    return paragraphs.ranked.filter(F.col("rank") == 1).select(
+        "hash", F.col("docs").cast("long").alias("docs"),
+        F.when(F.col("earlier"), F.lit(None).cast("string")).otherwise(F.col("id")).alias("first_id"))
+
+
 def remove_and_filter(prepared: Any, boilerplate: Boilerplate, cfg: CleanConfig) -> Any:
     """The filters stage: each document joined to its site's boilerplate list, then one ``mapInArrow``
     drops those lines and the corpus-wide ones and runs the filter stack."""
     staged = prepared
     if boilerplate.site_lists is not None:
         staged = prepared.join(boilerplate.site_lists, "__site", "left")
-    sample_hashes = np.array(sorted(line["hash"] for line in boilerplate.top_lines), dtype=np.int64)
+    paragraphs = boilerplate.paragraphs
+    if paragraphs is not None and paragraphs.drop_lists is not None:
+        staged = staged.join(paragraphs.drop_lists, "id", "left")
+    sampled = [line["hash"] for line in boilerplate.top_lines]
+    sampled += [p["hash"] for p in paragraphs.top] if paragraphs is not None else []
+    sample_hashes = np.array(sorted(set(sampled)), dtype=np.int64)
     removed = spark_schema(staged.schema, *REMOVE_COLUMNS)
     schema = spark_schema(removed, filter_columns(filter_stack(cfg)))
     return staged.mapInArrow(remove_and_filter_batches(cfg, boilerplate.corpus_hashes, sample_hashes), schema)
 
 
 def clean(spark: Any, run: Any, df: Any, docs_in: int, cfg: CleanConfig, persisted: Persisted,
-          history: Any = None, keep_counts: bool = False, prefix: str = "") -> tuple[Any, Boilerplate]:
-    """Run the prepare, site_lines and filters stages over ``df`` as timed stages of ``run`` (named with
-    ``prefix``); return the persisted per-document frame (``__reasons`` empty for kept documents) and what
-    the site-lines stage found. ``history``: earlier batches' line counts (``find_boilerplate``);
-    ``keep_counts``: this batch's line counts stay cached (a lake appends them to its ``site_lines``)."""
+          history: Any = None, keep_counts: bool = False, prefix: str = "", keep: str = "lowest_id",
+          paragraph_history: Any = None) -> tuple[Any, Boilerplate]:
+    """Run the prepare, site_lines, paragraphs and filters stages over ``df`` as timed stages of ``run``
+    (named with ``prefix``); return the persisted per-document frame (``__reasons`` empty for kept documents)
+    and what the line stages found. ``history``: earlier batches' line counts (``find_boilerplate``);
+    ``keep``: the keep rule that orders documents for paragraph dedup (``dedup.keep``);
+    ``paragraph_history``: earlier batches' paragraphs (``find_paragraphs``); ``keep_counts``: this batch's
+    line counts and paragraphs stay cached (a lake appends them to its ``site_lines`` and ``paragraphs``)."""
     with job_sql_conf(spark, cfg):
+        if cfg.paragraphs.enabled:
+            df = with_keep_length(df, keep)
         with run.stage(f"{prefix}prepare", rows_in=docs_in) as st:
             prepared = persisted.keep(prepare(df, cfg))
             st.rows_out = prepared.filter(prepared["text"].isNotNull()).count()
@@ -287,12 +444,20 @@ def clean(spark: Any, run: Any, df: Any, docs_in: int, cfg: CleanConfig, persist
             boilerplate = find_boilerplate(prepared, cfg, persisted, history)
             st.details.update({k: v for k, v in boilerplate.stats.items() if k != "enabled"})
 
+        if cfg.paragraphs.enabled:
+            with run.stage(f"{prefix}paragraphs") as st:
+                boilerplate.paragraphs = find_paragraphs(spark, prepared, boilerplate, cfg, keep, persisted,
+                                                         paragraph_history)
+                st.details.update(boilerplate.paragraphs.stats)
+
         with run.stage(f"{prefix}filters", rows_in=docs_in) as st:
             final = persisted.keep(remove_and_filter(prepared, boilerplate, cfg))
             st.rows_out = kept_count(final)
             # everything downstream reads ``final`` now (and this batch's line counts, when kept for a lake)
-            keep = [final, *(boilerplate.batch_counts or ())] if keep_counts else [final]
-            persisted.release(but=keep)
+            kept = [final, *(boilerplate.batch_counts or ())] if keep_counts else [final]
+            if keep_counts and boilerplate.paragraphs is not None:
+                kept.append(boilerplate.paragraphs.ranked)
+            persisted.release(but=kept)
     return final, boilerplate
 
 
@@ -318,18 +483,23 @@ def split_outputs(final: Any, columns: Sequence[str]) -> tuple[Any, Any]:
     return documents, rejected
 
 
-def report_inputs(final: Any, top: list[dict[str, Any]], cfg: CleanConfig) -> dict[str, Any]:
+def report_inputs(final: Any, top: list[dict[str, Any]], cfg: CleanConfig,
+                  paragraphs: Paragraphs | None = None) -> dict[str, Any]:
     """Everything the report counts, from the persisted per-document frame (one pass, plus small queries):
     ``totals`` (worker seconds, rows, kept, line and character sums), ``counts`` (documents per first
     failing step, first reason, any reason, kept language, extraction mode), ``examples`` (the first
-    rejected rows of each first reason) and ``top_lines`` with each line's text."""
+    rejected rows of each first reason), ``top_lines`` with each line's text and, with the paragraphs stage,
+    ``paragraphs``: its statistics and ``top`` paragraphs with their text."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     kept_flag = F.size("__reasons") == 0
     aggregates = [F.sum(kept_flag.cast("long")).alias("kept"),
                   F.sum("__lines_site").alias("lines_site"), F.sum("__lines_corpus").alias("lines_corpus"),
-                  F.sum(((F.col("__lines_site") + F.col("__lines_corpus")) > 0).cast("long")).alias("docs_lines")]
+                  F.sum(((F.col("__lines_site") + F.col("__lines_corpus")) > 0).cast("long")).alias("docs_lines"),
+                  F.sum("__lines_paragraph").alias("lines_paragraph"),
+                  F.sum("__chars_paragraph").alias("chars_paragraph"),
+                  F.sum((F.col("__lines_paragraph") > 0).cast("long")).alias("docs_paragraph")]
     for step in STEPS:
         column = F.col(f"__chars_{step}")
         aggregates += [F.sum(column).alias(f"chars_{step}"), F.count(column).alias(f"docs_{step}"),
@@ -372,17 +542,23 @@ def report_inputs(final: Any, top: list[dict[str, Any]], cfg: CleanConfig) -> di
                 {"id": r["id"], "url": r["url"], "reasons": list(r["__reasons"]), "excerpt": r["excerpt"]})
 
     lines = [dict(line) for line in top]
-    if lines:
+    top_paragraphs = [dict(p) for p in paragraphs.top] if paragraphs is not None else []
+    if lines or top_paragraphs:
         samples = {r["hash"]: r["line"] for r in final.filter(F.col("__sample_lines").isNotNull())
                    .select("id", F.explode("__sample_lines").alias("s"))
                    .groupBy(F.col("s.hash").alias("hash")).agg(F.min_by("s.line", "id").alias("line")).collect()}
         for line in lines:
             line["line"] = samples.get(line["hash"])
-    return {"totals": totals, "counts": counts, "examples": examples, "top_lines": lines}
+        for paragraph in top_paragraphs:
+            paragraph["paragraph"] = samples.get(paragraph["hash"])
+    found = {"totals": totals, "counts": counts, "examples": examples, "top_lines": lines}
+    if paragraphs is not None:
+        found["paragraphs"] = {**paragraphs.stats, "top": top_paragraphs}
+    return found
 
 
 __all__ = [
-    "Boilerplate", "Persisted", "check_frame", "clean", "check_input", "find_boilerplate", "find_site_lines", "job_sql_conf", "kept_count",
-    "line_counts", "output_columns", "prepare", "remove_and_filter", "report_inputs", "spark_schema", "split_outputs",
-    "site_line_rows", "spread", "top_lines", "with_history",
+    "Boilerplate", "KEEP_LENGTH", "Paragraphs", "Persisted", "check_frame", "clean", "check_input", "find_boilerplate", "find_site_lines", "job_sql_conf", "kept_count",
+    "find_paragraphs", "keep_order", "line_counts", "output_columns", "paragraph_rows", "prepare", "remove_and_filter", "report_inputs", "spark_schema", "split_outputs",
+    "site_line_rows", "spread", "top_lines", "with_history", "with_keep_length",
 ]  # fmt: skip

@@ -24,6 +24,8 @@ class LakeTableNames(StrictModel):
     rejected: str = Field("rejected", description="every document clean dropped, with its reasons and signals")
     removed: str = Field("removed", description="every document dedup dropped: duplicate_of, match, similarity")
     site_lines: str = Field("site_lines", description="clean's per-site line counts, one row set per refresh")
+    paragraphs: str = Field("paragraphs", description="clean's paragraph hashes (paragraph dedup), one row set per "
+                                                      "refresh: hash, docs, the document that keeps it")
     refresh_log: str = Field("refresh_log", description="one row per step per refresh")
 
     @field_validator("*")

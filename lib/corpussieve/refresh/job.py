@@ -10,8 +10,9 @@ removes is ever cleaned):
 3. ``dedup.*``: dedup's stages, within the new rows and against ``index`` (indexed documents are never
    removed).
 4. ``clean.*``: clean's stages on the survivors, site boilerplate judged on the line counts of every batch so
-   far (``site_lines``) plus this one's.
-5. ``write``: ``index``, ``removed``, ``documents``, ``rejected`` and ``site_lines`` appended in one
+   far (``site_lines``) plus this one's; a paragraph an earlier batch holds (``paragraphs``) is removed from
+   every new document.
+5. ``write``: ``index``, ``removed``, ``documents``, ``rejected``, ``site_lines`` and ``paragraphs`` appended in one
    ``write_all``, each under a ``txn`` (one application id per step and lake, the batch as version); every
    commit records the run key and the versions read, so a rerun after a kill commits only what is missing,
    computed from the same versions.

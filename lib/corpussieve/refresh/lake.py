@@ -20,8 +20,10 @@ from corpussieve.tables.base import has_scheme
 log = logging.getLogger("corpussieve.refresh")
 
 #: The tables in the order ``why`` and ``forget`` visit them.
-TABLES = ("raw", "raw_rejected", "index", "removed", "documents", "rejected", "site_lines", "refresh_log")
-#: Tables that hold one row per document id (``forget`` deletes from these; site_lines holds counts only).
+TABLES = ("raw", "raw_rejected", "index", "removed", "documents", "rejected", "site_lines", "paragraphs",
+          "refresh_log")
+#: Tables that hold one row per document id (``forget`` deletes from these; site_lines holds counts only,
+#: paragraphs a hash per row with the id of the document that kept it, not the document).
 ID_TABLES = ("raw", "raw_rejected", "index", "removed", "documents", "rejected")
 
 

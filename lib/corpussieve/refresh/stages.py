@@ -3,8 +3,8 @@
 A refresh reuses the jobs' stages unchanged: ingest's whole job (into ``raw``, batch id as the Delta
 ``txn``), ``corpussieve.dedup.stages`` over the rows ``raw`` gained (``Tables.read_appended``) against the
 lake's index, and ``corpussieve.clean.stages`` over the survivors, with the site-line counts of earlier
-batches (``clean.stages.with_history``). What is here: reading the log, choosing the batch, the ingest
-call, the log rows and the lake's outputs.
+batches (``clean.stages.with_history``) and the paragraphs they hold (``clean.stages.find_paragraphs``).
+What is here: reading the log, choosing the batch, the ingest call, the log rows and the lake's outputs.
 """
 
 from __future__ import annotations
@@ -169,19 +169,21 @@ class RefreshStages:
         self.spark, self.tables, self.config, self.run = ctx.spark, ctx.tables, ctx.config, ctx.run
         self.lake, self.batch, self.log_rows, self.ingested = lake, batch, log_rows, ingested
         self.raw = lake.path("raw")
-        self.paths = {t: lake.path(t) for t in ("index", "removed", "documents", "rejected", "site_lines")}
+        self.paths = {t: lake.path(t) for t in ("index", "removed", "documents", "rejected", "site_lines",
+                                                 "paragraphs")}
         self.txns = {"dedup": Txn(lake.app_id("dedup"), batch), "clean": Txn(lake.app_id("clean"), batch)}
         self.step_of = {"index": "dedup", "removed": "dedup", "documents": "clean", "rejected": "clean",
-                        "site_lines": "clean"}
+                        "site_lines": "clean", "paragraphs": "clean"}
         self.site_lines = self.config.clean.lines.site_lines
+        self.paragraph_dedup = self.config.clean.paragraphs.enabled
         self.results: dict[str, Any] = {}
         self.steps: dict[str, dict[str, Any]] = {}  # step -> figures for its log row
         self._checkpoints = None
         self._persisted = None
 
     def _outputs(self) -> list[str]:
-        return [t for t in ("index", "removed", "documents", "rejected", "site_lines")
-                if t != "site_lines" or self.site_lines]
+        return [t for t in ("index", "removed", "documents", "rejected", "site_lines", "paragraphs")
+                if (t != "site_lines" or self.site_lines) and (t != "paragraphs" or self.paragraph_dedup)]
 
     def resume(self) -> bool:
         """Pin the versions this refresh reads; True when an earlier attempt landed every output already
@@ -194,7 +196,8 @@ class RefreshStages:
         version = lambda p: self.tables.version(p) if self.tables.exists(p) else None  # noqa: E731
         now = {f"{self.raw}#after": last_consumed(self.log_rows), self.raw: version(self.raw),
                self.paths["index"]: version(self.paths["index"]),
-               self.paths["site_lines"]: version(self.paths["site_lines"])}
+               self.paths["site_lines"]: version(self.paths["site_lines"]),
+               self.paths["paragraphs"]: version(self.paths["paragraphs"])}
         outputs = [Output(self.paths[t], "append", self.txns[self.step_of[t]]) for t in self._outputs()]
         self.run.resume(self.tables, key, outputs, None, now)
         self.after = self.run.pinned(f"{self.raw}#after")
@@ -243,14 +246,20 @@ class RefreshStages:
             st.rows_out = docs_in
         site_version = self.run.pinned(self.paths["site_lines"])
         history = self.tables.read(self.paths["site_lines"], site_version) if site_version is not None else None
+        paragraph_version = self.run.pinned(self.paths["paragraphs"])
+        paragraph_history = (self.tables.read(self.paths["paragraphs"], paragraph_version)
+                             if paragraph_version is not None else None)
         self._persisted = C.Persisted()
         final, boilerplate = C.clean(self.spark, self.run, df, docs_in, cfg, self._persisted, history,
-                                     keep_counts=True, prefix="clean.")
+                                     keep_counts=True, prefix="clean.", keep=self.config.dedup.keep,
+                                     paragraph_history=paragraph_history)
         documents, rejected = C.split_outputs(final, C.output_columns(df, cfg))
         self.documents, self.rejected = with_refresh(documents, self.batch), with_refresh(rejected, self.batch)
         self.site_rows = (with_refresh(C.site_line_rows(*boilerplate.batch_counts), self.batch)
                           if boilerplate.batch_counts else None)
-        found = C.report_inputs(final, boilerplate.top_lines, cfg)
+        self.paragraph_rows = (with_refresh(C.paragraph_rows(boilerplate.paragraphs), self.batch)
+                               if boilerplate.paragraphs is not None else None)
+        found = C.report_inputs(final, boilerplate.top_lines, cfg, boilerplate.paragraphs)
         metrics = clean_sections(docs_in, found, boilerplate.stats)["metrics"]
         self.steps["clean"] = {
             "rows_in": docs_in, "rows_out": metrics["kept"], "seconds": self._seconds("clean."),
@@ -258,6 +267,8 @@ class RefreshStages:
                         "boilerplate_lines_removed": metrics["lines_removed"],
                         "site_lines_version_read": site_version,
                         "site_boilerplate_lines": boilerplate.stats.get("site_boilerplate_lines"),
+                        "paragraphs_removed": metrics["paragraphs_removed"],
+                        "paragraphs_version_read": paragraph_version,
                         "pages_not_cleaned": self.steps["dedup"]["rows_in"] - docs_in}}
 
     def write(self) -> None:
@@ -265,7 +276,8 @@ class RefreshStages:
 
         metadata = {"job": "refresh", "run_id": self.run.run_id, "refresh": self.batch, "steps": self.steps}
         frames = {"index": self.dd.index_rows(self.upto), "removed": with_refresh(self.dd.removed_table(), self.batch),
-                  "documents": self.documents, "rejected": self.rejected, "site_lines": self.site_rows}
+                  "documents": self.documents, "rejected": self.rejected, "site_lines": self.site_rows,
+                  "paragraphs": self.paragraph_rows}
         names = [t for t in self._outputs() if frames[t] is not None]
         with self.run.stage("write") as st:
             results = self.tables.write_all(
@@ -308,7 +320,8 @@ class RefreshStages:
                       "rows": ingest_summary.get("rejected"), "committed": bool(ingest_summary.get("committed"))}],
             details={k: ingest_summary.get(k) for k in ("rejected_by_reason", "already_ingested")
                      if ingest_summary.get(k) is not None})]
-        for step, tables_of_step in (("dedup", ("index", "removed")), ("clean", ("documents", "rejected", "site_lines"))):
+        for step, tables_of_step in (("dedup", ("index", "removed")),
+                                     ("clean", ("documents", "rejected", "site_lines", "paragraphs"))):
             figures = self.steps.get(step) or {}
             rows.append(log_row(
                 self.batch, step, run_id, float(figures.get("seconds") or 0.0), input_table=self.raw,
