@@ -21,6 +21,7 @@ from corpussieve.clean.filters.gopher_quality import GopherQualityConfig
 from corpussieve.clean.filters.gopher_repetition import GopherRepetitionConfig
 from corpussieve.clean.filters.language import LanguageConfig
 from corpussieve.clean.filters.length import LengthConfig
+from corpussieve.clean.steps import StepsConfig
 from corpussieve.configbase import StrictModel
 
 
@@ -195,6 +196,11 @@ class CleanConfig(StrictModel):
     markup: MarkupConfig = Field(default_factory=MarkupConfig)
     lines: LineBoilerplateConfig = Field(default_factory=LineBoilerplateConfig)
     filters: FiltersConfig = Field(default_factory=FiltersConfig)
+    steps: StepsConfig = Field(
+        default_factory=StepsConfig,
+        description="Document steps, run in this order on the documents the filters kept (each may rewrite the "
+        "text and adds its audit columns to the outputs).",
+    )
     job: CleanJobConfig = Field(default_factory=CleanJobConfig)
     report: CleanReportConfig = Field(default_factory=CleanReportConfig)
 
@@ -202,5 +208,5 @@ class CleanConfig(StrictModel):
 __all__ = [
     "C4Config", "CleanConfig", "CleanJobConfig", "CleanReportConfig", "ExtractionConfig", "FilterConfig",
     "FiltersConfig", "FineWebQualityConfig", "GopherQualityConfig", "GopherRepetitionConfig", "LanguageConfig",
-    "LengthConfig", "LineBoilerplateConfig", "MarkupConfig", "RepairConfig",
+    "LengthConfig", "LineBoilerplateConfig", "MarkupConfig", "RepairConfig", "StepsConfig",
 ]  # fmt: skip

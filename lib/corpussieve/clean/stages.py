@@ -19,14 +19,18 @@ import numpy as np
 
 from corpussieve.clean.arrowfns import (
     REMOVE_COLUMNS,
-    STEPS,
+    audit_columns,
+    char_steps,
     filter_columns,
     prepare_batches,
     prepare_columns,
     remove_and_filter_batches,
+    steps_columns,
+    timers,
 )
 from corpussieve.clean.config import CleanConfig
 from corpussieve.clean.document import filter_stack
+from corpussieve.clean.steps import enabled_steps, step_payloads
 from corpussieve.errors import InputError
 from corpussieve.runlog import worker_totals
 from corpussieve.session import session_conf
@@ -87,11 +91,12 @@ def spread(spark: Any, df: Any, docs: int, cfg: CleanConfig) -> tuple[Any, int]:
 
 def output_columns(df: Any, cfg: CleanConfig) -> list[str]:
     """The columns of both output tables: the input's (html only with keep_html, text always), then what
-    the filters add."""
+    the filters add, then the enabled document steps' audit columns (``pii``, ...)."""
     columns = [c for c in df.columns if cfg.job.keep_html or c != "html"]
     if "text" not in columns:
         columns.append("text")
-    return [*columns, *[c for c in ("language", "language_score", "quality") if c not in columns]]
+    added = ("language", "language_score", "quality", *audit_columns(cfg))
+    return [*columns, *[c for c in added if c not in columns]]
 
 
 @contextlib.contextmanager
@@ -262,14 +267,18 @@ def find_boilerplate(prepared: Any, cfg: CleanConfig, persisted: Persisted, hist
 
 def remove_and_filter(prepared: Any, boilerplate: Boilerplate, cfg: CleanConfig) -> Any:
     """The filters stage: each document joined to its site's boilerplate list, then one ``mapInArrow``
-    drops those lines and the corpus-wide ones and runs the filter stack."""
+    drops those lines and the corpus-wide ones, runs the filter stack and then the document steps (their
+    driver-side payloads prepared here, once, riding in the closure)."""
     staged = prepared
     if boilerplate.site_lists is not None:
         staged = prepared.join(boilerplate.site_lists, "__site", "left")
     sample_hashes = np.array(sorted(line["hash"] for line in boilerplate.top_lines), dtype=np.int64)
     removed = spark_schema(staged.schema, *REMOVE_COLUMNS)
-    schema = spark_schema(removed, filter_columns(filter_stack(cfg)))
-    return staged.mapInArrow(remove_and_filter_batches(cfg, boilerplate.corpus_hashes, sample_hashes), schema)
+    filtered = spark_schema(removed, filter_columns(filter_stack(cfg)))
+    schema = spark_schema(filtered, steps_columns(cfg))
+    payloads = step_payloads(cfg.steps, prepared.sparkSession)
+    return staged.mapInArrow(remove_and_filter_batches(cfg, boilerplate.corpus_hashes, sample_hashes, payloads),
+                             schema)
 
 
 def clean(spark: Any, run: Any, df: Any, docs_in: int, cfg: CleanConfig, persisted: Persisted,
@@ -322,7 +331,8 @@ def report_inputs(final: Any, top: list[dict[str, Any]], cfg: CleanConfig) -> di
     """Everything the report counts, from the persisted per-document frame (one pass, plus small queries):
     ``totals`` (worker seconds, rows, kept, line and character sums), ``counts`` (documents per first
     failing step, first reason, any reason, kept language, extraction mode), ``examples`` (the first
-    rejected rows of each first reason) and ``top_lines`` with each line's text."""
+    rejected rows of each first reason), ``top_lines`` with each line's text, and what the report needs of
+    the config: ``char_steps``, ``timers`` and ``document_steps`` (each enabled step's counters summed)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -330,7 +340,7 @@ def report_inputs(final: Any, top: list[dict[str, Any]], cfg: CleanConfig) -> di
     aggregates = [F.sum(kept_flag.cast("long")).alias("kept"),
                   F.sum("__lines_site").alias("lines_site"), F.sum("__lines_corpus").alias("lines_corpus"),
                   F.sum(((F.col("__lines_site") + F.col("__lines_corpus")) > 0).cast("long")).alias("docs_lines")]
-    for step in STEPS:
+    for step in char_steps(cfg):
         column = F.col(f"__chars_{step}")
         aggregates += [F.sum(column).alias(f"chars_{step}"), F.count(column).alias(f"docs_{step}"),
                        F.sum(F.when(kept_flag, column)).alias(f"kept_chars_{step}")]
@@ -378,7 +388,10 @@ def report_inputs(final: Any, top: list[dict[str, Any]], cfg: CleanConfig) -> di
                    .groupBy(F.col("s.hash").alias("hash")).agg(F.min_by("s.line", "id").alias("line")).collect()}
         for line in lines:
             line["line"] = samples.get(line["hash"])
-    return {"totals": totals, "counts": counts, "examples": examples, "top_lines": lines}
+    document_steps = [{"step": step.name, "counters": {c: int(totals.get(f"n_{step.name}_{c}") or 0) for c in step.counters},
+                       "descriptions": dict(step.counters)} for step, _ in enabled_steps(cfg.steps)]
+    return {"totals": totals, "counts": counts, "examples": examples, "top_lines": lines,
+            "char_steps": list(char_steps(cfg)), "timers": list(timers(cfg)), "document_steps": document_steps}
 
 
 __all__ = [

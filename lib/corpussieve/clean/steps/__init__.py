@@ -48,7 +48,9 @@ def _steps_config(steps: tuple[type[DocumentStep], ...]) -> type[StrictModel]:
         raise ValueError(f"two document steps share a name: {names}")
     if taken := sorted(set(names) & _TAKEN):
         raise ValueError(f"document step names {taken} are taken by the clean job's own steps")
-    fields: dict[str, Any] = {s.name: (s.config, Field(default_factory=s.config)) for s in steps}
+    fields: dict[str, Any] = {s.name: (s.config, Field(default_factory=s.config,
+                                                       description=(s.__doc__ or s.name).strip().split("\n")[0]))
+                              for s in steps}
     return create_model("StepsConfig", __base__=StrictModel, __module__=__name__,
                         __doc__="Document steps over the documents the filters kept, in run order.", **fields)
 
@@ -56,9 +58,11 @@ def _steps_config(steps: tuple[type[DocumentStep], ...]) -> type[StrictModel]:
 StepsConfig = _steps_config(STEPS)
 
 
-def enabled_steps(cfg: Any) -> list[tuple[type[DocumentStep], Any]]:
-    """(step class, its config) of every enabled step of a ``StepsConfig``, in run order."""
-    return [(step, getattr(cfg, step.name)) for step in STEPS if getattr(cfg, step.name).enabled]
+def enabled_steps(cfg: Any, registry: Sequence[type[DocumentStep]] | None = None) -> list[tuple[type[DocumentStep], Any]]:
+    """(step class, its config) of every enabled step of a ``StepsConfig`` (of ``registry``, ``STEPS`` by
+    default), in run order."""
+    return [(step, getattr(cfg, step.name)) for step in (STEPS if registry is None else registry)
+            if getattr(cfg, step.name).enabled]
 
 
 def step_payloads(cfg: Any, spark: Any) -> dict[str, Any]:
@@ -90,11 +94,12 @@ class RunnerResult:
 class StepRunner:
     """The enabled steps of a ``StepsConfig``, built once per task with their payloads."""
 
-    def __init__(self, cfg: Any = None, payloads: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, cfg: Any = None, payloads: Mapping[str, Any] | None = None,
+                 registry: Sequence[type[DocumentStep]] | None = None) -> None:
         self.cfg = cfg if cfg is not None else StepsConfig()
         payloads = payloads or {}
         self.steps: list[DocumentStep] = [step(step_cfg, payloads.get(step.name))
-                                          for step, step_cfg in enabled_steps(self.cfg)]
+                                          for step, step_cfg in enabled_steps(self.cfg, registry)]
 
     def run(self, ids: Sequence[str], urls: Sequence[str | None], texts: Sequence[str | None],
             reasons: Sequence[Sequence[str]]) -> RunnerResult:
