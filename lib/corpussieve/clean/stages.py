@@ -99,6 +99,39 @@ def output_columns(df: Any, cfg: CleanConfig) -> list[str]:
     return [*columns, *[c for c in added if c not in columns]]
 
 
+def step_audit_fields(cfg: CleanConfig) -> list[Any]:
+    """Spark ``StructField``s of every registered document step's audit columns, enabled or not (what a
+    table written by clean may have gained since it was created, or may hold from when a step was on)."""
+    from pyspark.sql.pandas.types import from_arrow_type
+    from pyspark.sql.types import StructField
+
+    from corpussieve.clean.steps import STEPS as DOCUMENT_STEPS
+
+    return [StructField(f.name, from_arrow_type(f.type), True)
+            for step in DOCUMENT_STEPS for f in step.columns(getattr(cfg.steps, step.name))]
+
+
+def align_with_table(tables: Any, path: str, frame: Any, cfg: CleanConfig) -> tuple[Any, list[str]]:
+    """Make an append of clean's rows to an existing table (a lake's documents or rejected) fit it when the
+    two differ only by document steps' audit columns: a column the rows have and the table lacks (the table
+    was created before the step existed) is added to the table, in a commit of its own (its earlier rows
+    read null: never scanned); a column the table has and the rows lack (the step is off now) is written
+    null. Any other difference is left to the append's own check, which refuses it naming the columns.
+    Returns the frame and the columns added to the table."""
+    from pyspark.sql import functions as F
+
+    if not tables.exists(path):
+        return frame, []
+    table_types = {f.name: f.dataType for f in tables.schema(path).fields}
+    audit = {f.name: f for f in step_audit_fields(cfg)}
+    new = [audit[c] for c in frame.columns if c in audit and c not in table_types]
+    if new:
+        tables.add_columns(path, new)
+    for name in [c for c in table_types if c in audit and c not in frame.columns]:
+        frame = frame.withColumn(name, F.lit(None).cast(table_types[name]))
+    return frame, [f.name for f in new]
+
+
 @contextlib.contextmanager
 def job_sql_conf(spark: Any, cfg: CleanConfig):
     """This job's SQL settings while it runs; the session's own are restored after.
@@ -395,7 +428,7 @@ def report_inputs(final: Any, top: list[dict[str, Any]], cfg: CleanConfig) -> di
 
 
 __all__ = [
-    "Boilerplate", "Persisted", "check_frame", "clean", "check_input", "find_boilerplate", "find_site_lines", "job_sql_conf", "kept_count",
+    "Boilerplate", "Persisted", "align_with_table", "check_frame", "clean", "check_input", "find_boilerplate", "find_site_lines", "job_sql_conf", "kept_count",
     "line_counts", "output_columns", "prepare", "remove_and_filter", "report_inputs", "spark_schema", "split_outputs",
-    "site_line_rows", "spread", "top_lines", "with_history",
+    "site_line_rows", "spread", "step_audit_fields", "top_lines", "with_history",
 ]  # fmt: skip
