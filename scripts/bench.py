@@ -6,6 +6,7 @@
     make bench BENCH_ARGS="--only refresh --refresh-lake-docs 500000 --refresh-batch-docs 20000"
     make bench BENCH_ARGS="--only inspect --inspect-docs 100000"
     make bench BENCH_ARGS="--only format --format-docs 15000"
+    make bench BENCH_ARGS="--only pii --pii-docs 20000"
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ BENCHMARKS = {
     "refresh": ("bench_refresh", {"lake_docs": 500_000, "batch_docs": 20_000}),
     "inspect": ("bench_inspect", {"docs": 100_000}),
     "format": ("bench_format", {"docs": 30_000}),
+    "pii": ("bench_pii", {"docs": 20_000}),
 }
 
 
@@ -47,6 +49,7 @@ def main() -> int:
     parser.add_argument("--refresh-batch-docs", type=int, default=None, help="documents in the batch (20,000)")
     parser.add_argument("--inspect-docs", type=int, default=None, help="documents the card is written for (100,000)")
     parser.add_argument("--format-docs", type=int, default=None, help="documents formatted (30,000, ~20M tokens)")
+    parser.add_argument("--pii-docs", type=int, default=None, help="pages cleaned with the PII step (20,000)")
     args = parser.parse_args()
     results = {"machine": machine(), "results": []}
     for name in [n.strip() for n in args.only.split(",") if n.strip()]:
