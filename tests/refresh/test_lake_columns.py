@@ -78,3 +78,36 @@ def test_a_refresh_onto_a_lake_made_before_the_pii_column(spark, tmp_path):
     assert "pii" in DeltaTable(str(lake / "rejected")).schema().to_arrow().names
     log = [r for r in rows(lake / "refresh_log") if r["step"] == "clean" and r["refresh"] == 1]
     assert log and "columns_added_to_lake" in (log[0]["details"] or "")
+
+
+def test_a_refresh_killed_right_after_adding_the_column_is_completed_by_its_rerun(spark, tmp_path):
+    """The column is added in a commit of its own before the batch's commits: killed right after it, the
+    lake has an empty column and no batch; the rerun sees the column there and lands the batch once."""
+    import os
+    import subprocess
+    import sys
+
+    from corpussieve.failpoints import ENV, KILLED_EXIT_CODE
+
+    rng = random.Random(4)
+    write_jsonl(tmp_path / "a", [page("old.example", n, rng, f"Desk {n}: +44 20 7946 0{n:03d}.") for n in range(5)])
+    write_jsonl(tmp_path / "b", [page("new.example", n, rng, f"Write to ed{n}@mailbox.org today.") for n in range(5)])
+    lake = tmp_path / "lake"
+    assert refresh(spark, lake, tmp_path / "a", "--set", "clean.steps.pii.enabled=false") == 0
+    before = len(rows(lake / "documents"))
+    argv = [sys.executable, "-m", "corpussieve", "refresh", "--lake", str(lake), "--input", str(tmp_path / "b"),
+            "--set", "spark.ui=false", "--set", "spark.master=local[2]"]
+    # commits of the second refresh: ingest's raw and raw_rejected, then the documents table's new column
+    env = dict(os.environ, **{ENV: "after_commit:3"}, PYSPARK_PYTHON=sys.executable)
+    killed = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=1200)
+    assert killed.returncode == KILLED_EXIT_CODE, killed.stderr[-3000:]
+    assert f"{lake / 'documents'})" in killed.stderr  # the failpoint fired right after the column's commit
+    assert "pii" in DeltaTable(str(lake / "documents")).schema().to_arrow().names
+    assert len(rows(lake / "documents")) == before
+    rerun = subprocess.run(argv, env=dict(os.environ, PYSPARK_PYTHON=sys.executable), capture_output=True,
+                           text=True, timeout=1200)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    docs = rows(lake / "documents")
+    new = [r for r in docs if r["refresh"] == 1]
+    assert len(docs) == before + len(new) and new and all(r["pii"] for r in new)
+    assert len({r["id"] for r in docs}) == len(docs)

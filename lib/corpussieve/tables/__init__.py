@@ -120,6 +120,7 @@ class Tables:
             raise SchemaMismatchError(f"table {path}: cannot add columns {clash}, the table has them already")
         version = self.backend.add_columns(path, list(fields))
         log.info("table %s: added columns %s (version %d)", path, [f.name for f in fields], version)
+        failpoints.after_commit(path)
         return version
 
     def read_appended(self, path: str, after: int | None, upto: int):

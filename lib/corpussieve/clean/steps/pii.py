@@ -67,10 +67,12 @@ class Span:
 
 
 # -- e-mail ---------------------------------------------------------------------------------------------
-_EMAIL = re.compile(
-    r"(?<![\w.%+\-@])([A-Za-z0-9][A-Za-z0-9._%+'\-]{0,63})@"
-    r"((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})(?![\w\-@]|\.[A-Za-z0-9])"
-)
+# Led by the literal '@' (found by a fast scan), the local part then read backwards from it: a pattern led
+# by the local part's character class tried a match at every letter of the page (0.2 ms a page with an '@').
+_EMAIL_DOMAIN = re.compile(
+    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})(?![\w\-@]|\.[A-Za-z0-9])")
+_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+'\-]{0,63}\Z")
+_BEFORE_EMAIL = re.compile(r"[\w.%+\-@]")
 _RESERVED_TLDS = {"example", "invalid", "test", "localhost", "local"}
 _RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
 
@@ -92,8 +94,15 @@ def _top_level_suffixes() -> frozenset[str]:
 def _emails(text: str) -> Iterable[Span]:
     if "@" not in text:
         return
-    for m in _EMAIL.finditer(text):
-        local, domain = m.group(1), m.group(2).lower()
+    for m in _EMAIL_DOMAIN.finditer(text):
+        at = m.start()
+        local_match = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
+        if local_match is None:
+            continue
+        start = local_match.start()
+        if start and _BEFORE_EMAIL.match(text, start - 1):
+            continue
+        local, domain = local_match.group(), m.group(1).lower()
         if local.endswith(".") or ".." in local:
             continue
         tld = domain.rsplit(".", 1)[-1]
@@ -101,7 +110,7 @@ def _emails(text: str) -> Iterable[Span]:
             continue
         if any(domain == d or domain.endswith("." + d) for d in _RESERVED_DOMAINS):
             continue
-        yield Span(m.start(), m.end(), "email")
+        yield Span(start, m.end(), "email")
 
 
 # -- identifier and version contexts --------------------------------------------------------------------
