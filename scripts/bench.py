@@ -7,6 +7,7 @@
     make bench BENCH_ARGS="--only inspect --inspect-docs 100000"
     make bench BENCH_ARGS="--only format --format-docs 15000"
     make bench BENCH_ARGS="--only decontaminate --decontaminate-docs 10000 --decontaminate-items 100000"
+    make bench BENCH_ARGS="--only pii --pii-docs 20000"
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ BENCHMARKS = {
     "inspect": ("bench_inspect", {"docs": 100_000}),
     "format": ("bench_format", {"docs": 30_000}),
     "decontaminate": ("bench_decontaminate", {"docs": 10_000, "items": 100_000}),
+    "pii": ("bench_pii", {"docs": 20_000}),
 }
 
 
@@ -52,6 +54,7 @@ def main() -> int:
     parser.add_argument("--decontaminate-docs", type=int, default=None,
                         help="pages cleaned, then decontaminated (10,000)")
     parser.add_argument("--decontaminate-items", type=int, default=None, help="benchmark items (100,000)")
+    parser.add_argument("--pii-docs", type=int, default=None, help="pages cleaned with the PII step (20,000)")
     args = parser.parse_args()
     results = {"machine": machine(), "results": []}
     for name in [n.strip() for n in args.only.split(",") if n.strip()]:

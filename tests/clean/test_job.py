@@ -164,7 +164,7 @@ def test_report_json_and_html(mixed_run):
     assert [e["id"] for e in examples["extract:binary"]] == ["bad-binary", "bad-undecodable"]
     assert all(len(e["excerpt"] or "") <= 200 for items in examples.values() for e in items)
     assert set(report["boilerplate"]) >= {"site_boilerplate_lines", "corpus_boilerplate_lines", "top_lines"}
-    assert set(metrics["worker_seconds"]) == {"prepare", "lines", "filters"}
+    assert set(metrics["worker_seconds"]) == {"prepare", "lines", "filters", "step_pii"}  # one per document step
     first = {r["reason"]: r for r in report["reasons"]}
     assert {code: r["documents"] for code, r in first.items()} == metrics["rejected_by_first_reason"]
     assert {r["reason"]: r["documents"] for r in report["reasons_any"]} == metrics["reasons_any"]

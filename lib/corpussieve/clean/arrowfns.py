@@ -11,8 +11,10 @@ stage and the report.
 * ``remove_batch``: drop the lines that are boilerplate for the document's site or corpus-wide, and the
   paragraphs another document keeps (paragraph dedup, ``corpussieve.clean.paragraphs``).
 * ``filter_batch``: C4 line rules, language identification, signals and reasons.
+* ``steps_batch``: the document steps (``corpussieve.clean.steps``) on the documents the filters kept: new
+  text, each step's audit columns, reasons, counters (``__n_<step>_<counter>``), characters and seconds.
 
-``prepare_columns``, ``REMOVE_COLUMNS`` and ``filter_columns`` say which columns each sets (replaced in
+``prepare_columns``, ``REMOVE_COLUMNS``, ``filter_columns`` and ``steps_columns`` say which columns each sets (replaced in
 place or appended, in order) and drops, so the Spark stages derive their output schemas from them
 (``output_schema`` here, ``corpussieve.clean.stages`` for Spark types). ``prepare_batches`` and
 ``remove_and_filter_batches`` are the ``mapInArrow`` functions: they take the ``CleanConfig`` itself
@@ -40,6 +42,7 @@ from corpussieve.clean.filters import FilterStack
 from corpussieve.clean.lines import split_lines
 from corpussieve.clean.paragraphs import paragraph_keys
 from corpussieve.clean.reasons import FILTER_STACK, PARAGRAPHS, PREPARE, SITE_LINES
+from corpussieve.clean.steps import StepRunner, enabled_steps
 from corpussieve.clean.sitelines import (
     BatchLines,
     distinct_per_document,
@@ -53,8 +56,24 @@ LOG = logging.getLogger(__name__)
 
 #: the per-step character counts, in pipeline order (null: the step did not run for that document)
 STEPS: tuple[str, ...] = ("input", "extract", "markup", "repair", "boilerplate_lines", "site_lines", "filters")
-#: where the Python stages' time goes, summed per document
+#: where the Python stages' time goes, summed per document (each enabled document step adds ``step_<name>``)
 TIMERS: tuple[str, ...] = ("prepare", "lines", "filters")
+
+
+def char_steps(cfg: CleanConfig) -> tuple[str, ...]:
+    """``STEPS`` and then every enabled document step: the ``__chars_<step>`` columns, in pipeline order."""
+    return (*STEPS, *(step.name for step, _ in enabled_steps(cfg.steps)))
+
+
+def timers(cfg: CleanConfig) -> tuple[str, ...]:
+    """``TIMERS`` and then ``step_<name>`` per enabled document step: the ``__sec_<timer>`` columns."""
+    return (*TIMERS, *(f"step_{step.name}" for step, _ in enabled_steps(cfg.steps)))
+
+
+def step_counter_columns(cfg: CleanConfig) -> list[tuple[str, str, str]]:
+    """(step, counter, column) of every enabled document step's counters: ``__n_<step>_<counter>``."""
+    return [(step.name, counter, f"__n_{step.name}_{counter}")
+            for step, _ in enabled_steps(cfg.steps) for counter in step.counters]
 
 LINE_KEY = pa.struct([pa.field("hash", pa.int64()), pa.field("short", pa.bool_())])
 SAMPLE_LINE = pa.struct([pa.field("hash", pa.int64()), pa.field("line", pa.string())])
@@ -318,15 +337,58 @@ def filter_batch(batch: pa.RecordBatch, cfg: CleanConfig, stack: FilterStack | N
     return with_columns(batch, columns)
 
 
+def steps_columns(cfg: CleanConfig) -> list[pa.Field]:
+    """The columns ``steps_batch`` sets: ``text`` and ``__reasons`` in place, then every enabled step's audit
+    columns (the outputs keep them), then its counters, characters and seconds (bookkeeping)."""
+    fields = [pa.field("text", pa.string()), pa.field("__reasons", pa.list_(pa.string()))]
+    enabled = enabled_steps(cfg.steps)
+    for step, step_cfg in enabled:
+        fields += step.columns(step_cfg)
+    fields += [pa.field(column, pa.int64()) for _, _, column in step_counter_columns(cfg)]
+    for step, _ in enabled:
+        fields += [pa.field(f"__chars_{step.name}", pa.int64()), pa.field(f"__sec_step_{step.name}", pa.float64())]
+    return fields
+
+
+def audit_columns(cfg: CleanConfig) -> list[str]:
+    """The names of the enabled document steps' audit columns (what the output tables gain)."""
+    return [f.name for step, step_cfg in enabled_steps(cfg.steps) for f in step.columns(step_cfg)]
+
+
+def steps_batch(batch: pa.RecordBatch, cfg: CleanConfig, runner: StepRunner | None = None) -> pa.RecordBatch:
+    """The enabled document steps, in registry order, over the documents that have text and no reason
+    (``runner``: ``cfg``'s, built once per task by the caller that runs many batches)."""
+    runner = runner if runner is not None else StepRunner(cfg.steps)
+    n = batch.num_rows
+    urls = column(batch, "url")
+    result = runner.run(column(batch, "id").to_pylist(), _strings(urls, n), column(batch, "text").to_pylist(),
+                        column(batch, "__reasons").to_pylist())
+    columns: dict[str, pa.Array] = {"text": pa.array(result.texts, pa.string()),
+                                    "__reasons": pa.array(result.reasons, pa.list_(pa.string()))}
+    enabled = enabled_steps(cfg.steps)
+    for step, step_cfg in enabled:
+        outcome = result.outcomes[step.name]
+        for f in step.columns(step_cfg):
+            columns[f.name] = pa.array(outcome.columns[f.name], f.type)
+    for name, counter, col in step_counter_columns(cfg):
+        columns[col] = pa.array(result.outcomes[name].counters[counter], pa.int64())
+    for step, _ in enabled:
+        outcome = result.outcomes[step.name]
+        columns[f"__chars_{step.name}"] = pa.array(outcome.chars, pa.int64())
+        columns[f"__sec_step_{step.name}"] = pa.array(outcome.seconds, pa.float64())
+    return with_columns(batch, columns)
+
+
 def remove_and_filter_batch(
     batch: pa.RecordBatch,
     corpus_hashes: np.ndarray,
     sample_hashes: np.ndarray | None,
     cfg: CleanConfig,
     stack: FilterStack | None = None,
+    runner: StepRunner | None = None,
 ) -> pa.RecordBatch:
-    """``remove_batch`` then ``filter_batch`` in one Python pass (one Arrow round trip fewer)."""
-    return filter_batch(remove_batch(batch, corpus_hashes, sample_hashes), cfg, stack)
+    """``remove_batch``, ``filter_batch`` and ``steps_batch`` in one Python pass (two Arrow round trips fewer)."""
+    return steps_batch(filter_batch(remove_batch(batch, corpus_hashes, sample_hashes), cfg, stack), cfg, runner)
 
 
 def prepare_batches(cfg: CleanConfig) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
@@ -340,21 +402,25 @@ def prepare_batches(cfg: CleanConfig) -> Callable[[Iterator[pa.RecordBatch]], It
 
 
 def remove_and_filter_batches(
-    cfg: CleanConfig, corpus_hashes: np.ndarray, sample_hashes: np.ndarray | None
+    cfg: CleanConfig, corpus_hashes: np.ndarray, sample_hashes: np.ndarray | None,
+    step_payloads: dict[str, Any] | None = None,
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """The filters stage's ``mapInArrow`` function: the corpus-wide boilerplate hashes and the report's
-    sampled hashes ride in the closure; the filter stack is built once per task."""
+    """The filters stage's ``mapInArrow`` function: the corpus-wide boilerplate hashes, the report's
+    sampled hashes and the document steps' payloads ride in the closure; the filter stack and the steps
+    are built once per task."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         stack = filter_stack(cfg)
+        runner = StepRunner(cfg.steps, step_payloads)
         for batch in batches:
-            yield remove_and_filter_batch(batch, corpus_hashes, sample_hashes, cfg, stack)
+            yield remove_and_filter_batch(batch, corpus_hashes, sample_hashes, cfg, stack, runner)
 
     return run
 
 
 __all__ = [
-    "BatchLines", "LINE_KEY", "REMOVE_COLUMNS", "SAMPLE_LINE", "STEPS", "TIMERS", "filter_batch", "filter_columns",
-    "output_schema", "prepare_batch", "prepare_batches", "prepare_columns", "remove_and_filter_batch",
-    "remove_and_filter_batches", "remove_batch",
+    "BatchLines", "LINE_KEY", "REMOVE_COLUMNS", "SAMPLE_LINE", "STEPS", "TIMERS", "audit_columns", "char_steps",
+    "filter_batch", "filter_columns", "output_schema", "prepare_batch", "prepare_batches", "prepare_columns",
+    "remove_and_filter_batch", "remove_and_filter_batches", "remove_batch", "step_counter_columns", "steps_batch",
+    "steps_columns", "timers",
 ]  # fmt: skip

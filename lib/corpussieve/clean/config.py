@@ -21,6 +21,7 @@ from corpussieve.clean.filters.gopher_quality import GopherQualityConfig
 from corpussieve.clean.filters.gopher_repetition import GopherRepetitionConfig
 from corpussieve.clean.filters.language import LanguageConfig
 from corpussieve.clean.filters.length import LengthConfig
+from corpussieve.clean.steps import StepsConfig
 from corpussieve.configbase import StrictModel
 
 
@@ -76,8 +77,8 @@ class ExtractionConfig(StrictModel):
     unprecleaned_fallback: bool = Field(
         True,
         description=(
-            "If the page, pre-cleaned, returns too little, extract it again as it came and keep the longer text "
-            "(pre-cleaning never empties a page that has a main text)."
+            "If nothing is left of the page once pre-cleaned, extract it again as it came (pre-cleaning never "
+            "empties a page that has a main text)."
         ),
     )
     fallback_below_chars: int = Field(
@@ -229,6 +230,11 @@ class CleanConfig(StrictModel):
     lines: LineBoilerplateConfig = Field(default_factory=LineBoilerplateConfig)
     paragraphs: ParagraphsConfig = Field(default_factory=ParagraphsConfig)
     filters: FiltersConfig = Field(default_factory=FiltersConfig)
+    steps: StepsConfig = Field(
+        default_factory=StepsConfig,
+        description="Document steps, run in this order on the documents the filters kept (each may rewrite the "
+        "text and adds its audit columns to the outputs).",
+    )
     job: CleanJobConfig = Field(default_factory=CleanJobConfig)
     report: CleanReportConfig = Field(default_factory=CleanReportConfig)
 
@@ -236,5 +242,5 @@ class CleanConfig(StrictModel):
 __all__ = [
     "C4Config", "CleanConfig", "CleanJobConfig", "CleanReportConfig", "ExtractionConfig", "FilterConfig",
     "FiltersConfig", "FineWebQualityConfig", "GopherQualityConfig", "GopherRepetitionConfig", "LanguageConfig",
-    "LengthConfig", "LineBoilerplateConfig", "MarkupConfig", "ParagraphsConfig", "RepairConfig",
+    "LengthConfig", "LineBoilerplateConfig", "MarkupConfig", "ParagraphsConfig", "RepairConfig", "StepsConfig",
 ]  # fmt: skip

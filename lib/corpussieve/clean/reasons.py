@@ -1,7 +1,8 @@
 """Every reason the clean job gives for rejecting a document, declared once, and their families.
 
-The filters declare their own reasons (``QualityFilter.reasons``, declared when each filter class is
-defined); importing this module imports the filters registry, so it declares every clean reason
+The filters and the document steps declare their own reasons (``QualityFilter.reasons`` and
+``DocumentStep.reasons``, declared when each class is defined); importing this module imports both
+registries, so it declares every clean reason
 (``corpussieve.reasons.DECLARING_MODULES`` lists it). The steps before the filters declare theirs here,
 and emit these codes, never string literals: ``EXTRACT["timeout"] == "extract:timeout"``.
 
@@ -23,6 +24,8 @@ from corpussieve.clean.filters import (
     LanguageFilter,
     LengthFilter,
 )
+from corpussieve.clean.steps import STEP_GUARD
+from corpussieve.clean.steps import STEPS as DOCUMENT_STEPS
 from corpussieve.reasons import declare, lookup
 
 #: HTML to main text (``corpussieve.clean.extract``)
@@ -60,9 +63,9 @@ FILTER_STACK = declare("filters", {
     "error": "the filter stack raised an unexpected error (the worker logs it)",
 })  # fmt: skip
 
-#: the steps whose reasons the clean job gives: the steps above, then each filter's
+#: the steps whose reasons the clean job gives: the steps above, then each filter's, then the document steps'
 STEPS: tuple[str, ...] = ("extract", "input", "prepare", "site_lines", "paragraphs", "filters",
-                          *(f.name for f in FILTERS))
+                          *(f.name for f in FILTERS), "steps", *(s.name for s in DOCUMENT_STEPS if s.reasons))
 
 _GQ, _GR, _C4, _FW = GopherQuality.codes, GopherRepetition.codes, C4.codes, FineWebQuality.codes
 
@@ -88,7 +91,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     ),
     "bad_input": (
         *(code for name, code in EXTRACT.items() if name != "no_main_text"), INPUT["empty"], INPUT["too_large"],
-        PREPARE["error"],
+        PREPARE["error"], STEP_GUARD["error"],
     ),
 }  # fmt: skip
 

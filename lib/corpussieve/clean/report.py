@@ -1,5 +1,6 @@
 """The clean job's report: counts, rejections with examples and what each reason means, characters per
-step, boilerplate lines, time per stage; as report.json sections and as a self-contained report.html.
+step, boilerplate lines, the document steps (counters and reasons of each), time per stage; as report.json
+sections and as a self-contained report.html.
 
 Pure: it works on the plain dicts ``corpussieve.clean.stages.report_inputs`` aggregates in Spark."""
 
@@ -14,17 +15,28 @@ from corpussieve.reasons import reason_rows
 
 def report_sections(docs_in: int, found: dict[str, Any], lines_stats: dict[str, Any]) -> dict[str, Any]:
     """The report's metrics and sections from what ``stages.report_inputs`` counted (plain dicts):
-    ``{"metrics": {...}, "sections": {steps, rejection_examples, boilerplate, reasons, reasons_any}}``, and a
-    ``paragraphs`` section when the paragraphs stage ran."""
+    ``{"metrics": {...}, "sections": {steps, rejection_examples, boilerplate, document_steps, reasons,
+    reasons_any}}``, and a ``paragraphs`` section when the paragraphs stage ran."""
     totals, counts = found["totals"], found["counts"]
     by_filter, by_first, by_any = counts["filter"], counts["first"], counts["any"]
     languages = dict(sorted(counts["language"].items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))[:15])
     modes = {str(k): v for k, v in counts["mode"].items()}
     kept = int(totals["kept"] or 0)
     lines_removed = int((totals["lines_site"] or 0) + (totals["lines_corpus"] or 0))
+    char_step_names = found.get("char_steps") or STEPS
+    timer_names = found.get("timers") or TIMERS
     steps = [{"step": step, "docs": int(totals[f"docs_{step}"] or 0), "chars": int(totals[f"chars_{step}"] or 0),
               "chars_of_kept_docs": int(totals[f"kept_chars_{step}"] or 0)}
-             for step in STEPS if totals[f"docs_{step}"]]
+             for step in char_step_names if totals[f"docs_{step}"]]
+    # the text of kept documents after the last step that ran on them (a redacting step changes it)
+    last = next((s for s in reversed(char_step_names) if totals.get(f"docs_{s}")), "filters")
+    document_steps = [
+        {"step": ds["step"], "docs": int(totals.get(f"docs_{ds['step']}") or 0),
+         "worker_seconds": round(float(totals.get(f"sec_step_{ds['step']}") or 0.0), 3),
+         "counters": [{"counter": c, "value": v, "description": ds["descriptions"].get(c)}
+                      for c, v in ds["counters"].items()],
+         "reasons": reason_rows({r: n for r, n in by_any.items() if r.split(":", 1)[0] == ds["step"]})}
+        for ds in found.get("document_steps") or []]
     metrics = {
         "docs_in": docs_in, "kept": kept, "rejected": int(totals["rows"]) - kept,
         "kept_fraction": round(kept / docs_in, 4) if docs_in else None,
@@ -34,15 +46,17 @@ def report_sections(docs_in: int, found: dict[str, Any], lines_stats: dict[str, 
         "lines_removed": lines_removed, "lines_removed_site": int(totals["lines_site"] or 0),
         "lines_removed_corpus": int(totals["lines_corpus"] or 0), "docs_with_lines_removed":
             int(totals["docs_lines"] or 0),
-        "chars_in": int(totals["chars_input"] or 0), "chars_out": int(totals["kept_chars_filters"] or 0),
+        "chars_in": int(totals["chars_input"] or 0), "chars_out": int(totals[f"kept_chars_{last}"] or 0),
         "paragraphs_removed": int(totals.get("lines_paragraph") or 0),
         "paragraph_chars_removed": int(totals.get("chars_paragraph") or 0),
         "docs_with_paragraphs_removed": int(totals.get("docs_paragraph") or 0),
         "languages_kept": languages, "extraction_modes": modes,
-        "worker_seconds": {timer: round(float(totals[f"sec_{timer}"] or 0.0), 2) for timer in TIMERS},
+        "worker_seconds": {timer: round(float(totals.get(f"sec_{timer}") or 0.0), 2) for timer in timer_names},
+        "document_steps": {ds["step"]: {c["counter"]: c["value"] for c in ds["counters"]} for ds in document_steps},
     }
     sections = {"steps": steps, "rejection_examples": found["examples"],
                 "boilerplate": {**lines_stats, "top_lines": found["top_lines"]},
+                "document_steps": document_steps,
                 # every reason counted, with its declared description: as the first reason, and at all
                 "reasons": reason_rows(by_first), "reasons_any": reason_rows(by_any)}
     if "paragraphs" in found:
@@ -117,6 +131,16 @@ def render_html(report: dict[str, Any]) -> str:
                             [(t.get("paragraph"), t["docs"], t["first_id"] or "an earlier batch") for t in top],
                             sample_cols=(0,))
         parts.append(("Repeated paragraphs", body))
+
+    for ds in report.get("document_steps") or []:
+        body = H.cards([("documents it ran on", ds["docs"]), ("worker seconds", ds["worker_seconds"])])
+        body += H.table(["counter", "value", "what it counts"],
+                        [(c["counter"], c["value"], c["description"]) for c in ds["counters"]])
+        if ds["reasons"]:
+            body += '<p class="note">Documents it rejected, per reason:</p>' + H.reasons_table(ds["reasons"])
+        else:
+            body += '<p class="note">It rejected no document.</p>'
+        parts.append((f"Document step: {ds['step']}", body))
 
     langs = m.get("languages_kept", {})
     if langs:

@@ -19,14 +19,18 @@ import numpy as np
 
 from corpussieve.clean.arrowfns import (
     REMOVE_COLUMNS,
-    STEPS,
+    audit_columns,
+    char_steps,
     filter_columns,
     prepare_batches,
     prepare_columns,
     remove_and_filter_batches,
+    steps_columns,
+    timers,
 )
 from corpussieve.clean.config import CleanConfig
 from corpussieve.clean.document import filter_stack
+from corpussieve.clean.steps import enabled_steps, step_payloads
 from corpussieve.errors import InputError
 from corpussieve.runlog import worker_totals
 from corpussieve.session import session_conf
@@ -87,11 +91,45 @@ def spread(spark: Any, df: Any, docs: int, cfg: CleanConfig) -> tuple[Any, int]:
 
 def output_columns(df: Any, cfg: CleanConfig) -> list[str]:
     """The columns of both output tables: the input's (html only with keep_html, text always), then what
-    the filters add."""
+    the filters add, then the enabled document steps' audit columns (``pii``, ...)."""
     columns = [c for c in df.columns if cfg.job.keep_html or c != "html"]
     if "text" not in columns:
         columns.append("text")
-    return [*columns, *[c for c in ("language", "language_score", "quality") if c not in columns]]
+    added = ("language", "language_score", "quality", *audit_columns(cfg))
+    return [*columns, *[c for c in added if c not in columns]]
+
+
+def step_audit_fields(cfg: CleanConfig) -> list[Any]:
+    """Spark ``StructField``s of every registered document step's audit columns, enabled or not (what a
+    table written by clean may have gained since it was created, or may hold from when a step was on)."""
+    from pyspark.sql.pandas.types import from_arrow_type
+    from pyspark.sql.types import StructField
+
+    from corpussieve.clean.steps import STEPS as DOCUMENT_STEPS
+
+    return [StructField(f.name, from_arrow_type(f.type), True)
+            for step in DOCUMENT_STEPS for f in step.columns(getattr(cfg.steps, step.name))]
+
+
+def align_with_table(tables: Any, path: str, frame: Any, cfg: CleanConfig) -> tuple[Any, list[str]]:
+    """Make an append of clean's rows to an existing table (a lake's documents or rejected) fit it when the
+    two differ only by document steps' audit columns: a column the rows have and the table lacks (the table
+    was created before the step existed) is added to the table, in a commit of its own (its earlier rows
+    read null: never scanned); a column the table has and the rows lack (the step is off now) is written
+    null. Any other difference is left to the append's own check, which refuses it naming the columns.
+    Returns the frame and the columns added to the table."""
+    from pyspark.sql import functions as F
+
+    if not tables.exists(path):
+        return frame, []
+    table_types = {f.name: f.dataType for f in tables.schema(path).fields}
+    audit = {f.name: f for f in step_audit_fields(cfg)}
+    new = [audit[c] for c in frame.columns if c in audit and c not in table_types]
+    if new:
+        tables.add_columns(path, new)
+    for name in [c for c in table_types if c in audit and c not in frame.columns]:
+        frame = frame.withColumn(name, F.lit(None).cast(table_types[name]))
+    return frame, [f.name for f in new]
 
 
 @contextlib.contextmanager
@@ -409,7 +447,8 @@ def paragraph_rows(paragraphs: Paragraphs) -> Any:
 
 def remove_and_filter(prepared: Any, boilerplate: Boilerplate, cfg: CleanConfig) -> Any:
     """The filters stage: each document joined to its site's boilerplate list, then one ``mapInArrow``
-    drops those lines and the corpus-wide ones and runs the filter stack."""
+    drops those lines and the corpus-wide ones, runs the filter stack and then the document steps (their
+    driver-side payloads prepared here, once, riding in the closure)."""
     staged = prepared
     if boilerplate.site_lists is not None:
         staged = prepared.join(boilerplate.site_lists, "__site", "left")
@@ -420,8 +459,11 @@ def remove_and_filter(prepared: Any, boilerplate: Boilerplate, cfg: CleanConfig)
     sampled += [p["hash"] for p in paragraphs.top] if paragraphs is not None else []
     sample_hashes = np.array(sorted(set(sampled)), dtype=np.int64)
     removed = spark_schema(staged.schema, *REMOVE_COLUMNS)
-    schema = spark_schema(removed, filter_columns(filter_stack(cfg)))
-    return staged.mapInArrow(remove_and_filter_batches(cfg, boilerplate.corpus_hashes, sample_hashes), schema)
+    filtered = spark_schema(removed, filter_columns(filter_stack(cfg)))
+    schema = spark_schema(filtered, steps_columns(cfg))
+    payloads = step_payloads(cfg.steps, prepared.sparkSession)
+    return staged.mapInArrow(remove_and_filter_batches(cfg, boilerplate.corpus_hashes, sample_hashes, payloads),
+                             schema)
 
 
 def clean(spark: Any, run: Any, df: Any, docs_in: int, cfg: CleanConfig, persisted: Persisted,
@@ -488,8 +530,9 @@ def report_inputs(final: Any, top: list[dict[str, Any]], cfg: CleanConfig,
     """Everything the report counts, from the persisted per-document frame (one pass, plus small queries):
     ``totals`` (worker seconds, rows, kept, line and character sums), ``counts`` (documents per first
     failing step, first reason, any reason, kept language, extraction mode), ``examples`` (the first
-    rejected rows of each first reason), ``top_lines`` with each line's text and, with the paragraphs stage,
-    ``paragraphs``: its statistics and ``top`` paragraphs with their text."""
+    rejected rows of each first reason), ``top_lines`` with each line's text, what the report needs of the
+    config: ``char_steps``, ``timers`` and ``document_steps`` (each enabled step's counters summed), and, with
+    the paragraphs stage, ``paragraphs``: its statistics and ``top`` paragraphs with their text."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -500,7 +543,7 @@ def report_inputs(final: Any, top: list[dict[str, Any]], cfg: CleanConfig,
                   F.sum("__lines_paragraph").alias("lines_paragraph"),
                   F.sum("__chars_paragraph").alias("chars_paragraph"),
                   F.sum((F.col("__lines_paragraph") > 0).cast("long")).alias("docs_paragraph")]
-    for step in STEPS:
+    for step in char_steps(cfg):
         column = F.col(f"__chars_{step}")
         aggregates += [F.sum(column).alias(f"chars_{step}"), F.count(column).alias(f"docs_{step}"),
                        F.sum(F.when(kept_flag, column)).alias(f"kept_chars_{step}")]
@@ -551,14 +594,19 @@ def report_inputs(final: Any, top: list[dict[str, Any]], cfg: CleanConfig,
             line["line"] = samples.get(line["hash"])
         for paragraph in top_paragraphs:
             paragraph["paragraph"] = samples.get(paragraph["hash"])
-    found = {"totals": totals, "counts": counts, "examples": examples, "top_lines": lines}
+    document_steps = [{"step": step.name, "counters": {c: int(totals.get(f"n_{step.name}_{c}") or 0) for c in step.counters},
+                       "descriptions": dict(step.counters)} for step, _ in enabled_steps(cfg.steps)]
+    found = {"totals": totals, "counts": counts, "examples": examples, "top_lines": lines,
+             "char_steps": list(char_steps(cfg)), "timers": list(timers(cfg)), "document_steps": document_steps}
     if paragraphs is not None:
         found["paragraphs"] = {**paragraphs.stats, "top": top_paragraphs}
     return found
 
 
 __all__ = [
-    "Boilerplate", "KEEP_LENGTH", "Paragraphs", "Persisted", "check_frame", "clean", "check_input", "find_boilerplate", "find_site_lines", "job_sql_conf", "kept_count",
-    "find_paragraphs", "keep_order", "line_counts", "output_columns", "paragraph_rows", "prepare", "remove_and_filter", "report_inputs", "spark_schema", "split_outputs",
-    "site_line_rows", "spread", "top_lines", "with_history", "with_keep_length",
+    "Boilerplate", "KEEP_LENGTH", "Paragraphs", "Persisted", "align_with_table", "check_frame", "clean", "check_input",
+    "find_boilerplate", "find_paragraphs", "find_site_lines", "job_sql_conf", "keep_order", "kept_count",
+    "line_counts", "output_columns", "paragraph_rows", "prepare", "remove_and_filter", "report_inputs",
+    "site_line_rows", "spark_schema", "split_outputs", "spread", "step_audit_fields", "top_lines", "with_history",
+    "with_keep_length",
 ]  # fmt: skip

@@ -272,8 +272,18 @@ class RefreshStages:
                         "pages_not_cleaned": self.steps["dedup"]["rows_in"] - docs_in}}
 
     def write(self) -> None:
+        from corpussieve.clean.stages import align_with_table
         from corpussieve.tables import WriteSpec
 
+        # a lake created before a document step existed gains the step's audit column (earlier rows: null)
+        added = {}
+        for name in ("documents", "rejected"):
+            frame, columns = align_with_table(self.tables, self.paths[name], getattr(self, name), self.config.clean)
+            setattr(self, name, frame)
+            if columns:
+                added[name] = columns
+        if added:
+            self.steps["clean"]["details"]["columns_added_to_lake"] = added
         metadata = {"job": "refresh", "run_id": self.run.run_id, "refresh": self.batch, "steps": self.steps}
         frames = {"index": self.dd.index_rows(self.upto), "removed": with_refresh(self.dd.removed_table(), self.batch),
                   "documents": self.documents, "rejected": self.rejected, "site_lines": self.site_rows,

@@ -44,7 +44,6 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from corpussieve.configbase import StrictModel
-from corpussieve.dedup.keep import parse_keep_rule
 
 
 class RiskConfig(StrictModel):
@@ -110,6 +109,9 @@ class StripConfig(StrictModel):
     @field_validator("keep")
     @classmethod
     def _keep_rule(cls, value: str) -> str:
+        # imported here: a job's config section loads only the config base (tests/foundation/test_imports.py)
+        from corpussieve.dedup.keep import parse_keep_rule
+
         return str(parse_keep_rule(value))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from corpussieve import failpoints
 from corpussieve.runtime_config import TablesConfig
 from corpussieve.deltajars import DELTA_EXTENSION_CLASS
-from corpussieve.errors import ConfigError, InputError, UnsupportedTableFeatureError
+from corpussieve.errors import ConfigError, InputError, SchemaMismatchError, UnsupportedTableFeatureError
 from corpussieve.session import jvm_has_class
 from corpussieve.tables.base import (
     Output,
@@ -105,6 +105,23 @@ class Tables:
 
     def version(self, path: str) -> int:
         return self.backend.version(path)
+
+    def schema(self, path: str):
+        """The table's Spark schema (latest version)."""
+        return self.backend.schema(self.normalize(path))
+
+    def add_columns(self, path: str, fields: list) -> int:
+        """Add nullable columns (Spark ``StructField``s, none already in the table) to an existing table, in
+        one commit of its own; rows already written read null. Returns the new version. For a table that
+        must gain a column a job started writing (a lake created before the column existed)."""
+        path = self.normalize(path)
+        present = set(self.backend.schema(path).fieldNames())
+        if clash := sorted(f.name for f in fields if f.name in present):
+            raise SchemaMismatchError(f"table {path}: cannot add columns {clash}, the table has them already")
+        version = self.backend.add_columns(path, list(fields))
+        log.info("table %s: added columns %s (version %d)", path, [f.name for f in fields], version)
+        failpoints.after_commit(path)
+        return version
 
     def read_appended(self, path: str, after: int | None, upto: int):
         """The rows appended after version ``after`` (None: every row ever appended) up to ``upto``, read

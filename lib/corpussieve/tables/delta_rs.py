@@ -411,6 +411,16 @@ class DeltaRsBackend:
     def partition_columns(self, path: str) -> list[str]:
         return list(self._open(path).metadata().partition_columns)
 
+    def add_columns(self, path: str, fields: list) -> int:
+        """Add nullable columns (Spark ``StructField``s) to an existing table in one metadata commit (rows
+        already written read null); returns the new version."""
+        from deltalake import Schema
+        from pyspark.sql.types import StructType
+
+        table = self._open(path)
+        table.alter.add_columns(Schema.from_json(spark_to_delta_json(StructType(list(fields)))).fields)
+        return self._open(path).version()
+
     def history(self, path: str, limit: int | None = None) -> list[dict[str, Any]]:
         entries = self._open(path).history(limit)
         return [_history_entry(e) for e in entries]

@@ -131,6 +131,18 @@ class DeltaSparkBackend:
     def schema(self, path: str):
         return self.read(path).schema
 
+    def add_columns(self, path: str, fields: list) -> int:
+        """Add nullable columns (Spark ``StructField``s) to an existing table in one metadata commit (rows
+        already written read null): an empty append with ``mergeSchema``; returns the new version."""
+        from pyspark.sql.types import StructField, StructType
+
+        self._require(path)
+        current = self.read(path).schema
+        wider = StructType([*current.fields, *[StructField(f.name, f.dataType, True) for f in fields]])
+        self.spark.createDataFrame([], wider).write.format("delta").mode("append").option(
+            "mergeSchema", "true").save(path)
+        return self.version(path)
+
     def partition_columns(self, path: str) -> list[str]:
         self._require(path)
         detail = self.spark.sql(f"DESCRIBE DETAIL delta.`{path}`").first()
