@@ -25,6 +25,11 @@ from corpussieve.clean.filters import (
 )
 from corpussieve.reasons import declare, lookup
 
+#: URL blocklists (``corpussieve.clean.blocklist``), checked before extraction: one member per configured list
+URL_BLOCKLIST = declare("url_blocklist", {
+    "{name}": "the page's URL is on the named blocklist (its domain, a parent domain, the URL or, for the "
+              "banned-words rule, a word in it): the page was not read",
+})  # fmt: skip
 #: HTML to main text (``corpussieve.clean.extract``)
 EXTRACT = declare("extract", {
     "empty_input": "the page is empty or only whitespace",
@@ -56,7 +61,7 @@ FILTER_STACK = declare("filters", {
 })  # fmt: skip
 
 #: the steps whose reasons the clean job gives: the steps above, then each filter's
-STEPS: tuple[str, ...] = ("extract", "input", "prepare", "site_lines", "filters", *(f.name for f in FILTERS))
+STEPS: tuple[str, ...] = ("url_blocklist", "extract", "input", "prepare", "site_lines", "filters", *(f.name for f in FILTERS))
 
 _GQ, _GR, _C4, _FW = GopherQuality.codes, GopherRepetition.codes, C4.codes, FineWebQuality.codes
 
@@ -79,6 +84,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         _C4["curly_braces"], _GQ["hash_ratio"], _GQ["few_stop_words"], _GQ["non_alpha_words"], _GQ["long_words"],
         _FW["line_punct_ratio"], _FW["short_lines"], _FW["list_like"],
     ),
+    # the page's URL is on a blocklist (adult, malware, phishing, ...): removed unread
+    "blocked": (URL_BLOCKLIST["{name}"],),
     "bad_input": (
         *(code for name, code in EXTRACT.items() if name != "no_main_text"), INPUT["empty"], INPUT["too_large"],
         PREPARE["error"],

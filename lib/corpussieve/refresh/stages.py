@@ -251,13 +251,14 @@ class RefreshStages:
         self.site_rows = (with_refresh(C.site_line_rows(*boilerplate.batch_counts), self.batch)
                           if boilerplate.batch_counts else None)
         found = C.report_inputs(final, boilerplate.top_lines, cfg)
-        metrics = clean_sections(docs_in, found, boilerplate.stats)["metrics"]
+        metrics = clean_sections(docs_in, found, boilerplate.stats, boilerplate.blocklist)["metrics"]
         self.steps["clean"] = {
             "rows_in": docs_in, "rows_out": metrics["kept"], "seconds": self._seconds("clean."),
             "details": {"rejected": metrics["rejected"], "rejected_by_filter": metrics["rejected_by_filter"],
                         "boilerplate_lines_removed": metrics["lines_removed"],
                         "site_lines_version_read": site_version,
                         "site_boilerplate_lines": boilerplate.stats.get("site_boilerplate_lines"),
+                        "url_blocklist_blocked": metrics["url_blocklist_blocked"],
                         "pages_not_cleaned": self.steps["dedup"]["rows_in"] - docs_in}}
 
     def write(self) -> None:
