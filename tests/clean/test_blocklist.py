@@ -303,6 +303,13 @@ def test_ut1_missing_category_and_paths_are_clear_errors(tmp_path):
         {"lists": [{"name": "x", "path": str(root / "adult" / "domains"), "format": "ut1", "categories": ["a"]}]})
     with pytest.raises(ConfigError, match="folder of category folders"):
         B.load_blocklist(file_as_ut1)
+    file_with_categories = UrlBlocklistConfig.model_validate(
+        {"lists": [{"name": "x", "path": str(root / "adult" / "domains"), "categories": ["adult"]}]})
+    with pytest.raises(ConfigError, match="categories are for a UT1 folder"):
+        B.load_blocklist(file_with_categories)
+    parent = UrlBlocklistConfig.model_validate({"lists": [{"name": "x", "path": str(tmp_path), "categories": ["adult"]}]})
+    with pytest.raises(ConfigError, match="found: none: point path at the folder holding them"):
+        B.load_blocklist(parent)
 
 
 def test_lists_from_files_gzip_and_words_files(tmp_path):

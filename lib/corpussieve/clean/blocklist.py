@@ -298,6 +298,9 @@ def expand_sources(lists: Sequence[Any]) -> list[ListFile]:
         if (fmt == "ut1") != path.is_dir():
             raise ConfigError(f"config error: {key}.path: format {fmt} needs a "
                               f"{'folder of category folders' if fmt == 'ut1' else 'file'}, {str(path)!r} is not one")
+        if entry.categories and fmt != "ut1":
+            raise ConfigError(f"config error: {key}.categories: categories are for a UT1 folder, {str(path)!r} is "
+                              f"a {fmt} list")
         if fmt == "ut1":
             if not entry.categories:
                 raise ConfigError(f"config error: {key}.categories: a UT1 list needs the categories to block "
@@ -305,8 +308,9 @@ def expand_sources(lists: Sequence[Any]) -> list[ListFile]:
             for category in entry.categories:
                 files = _ut1_files(path / category) if (path / category).is_dir() else {}
                 if not files:
+                    found = ", ".join(ut1_categories(path)[:40]) or "none: point path at the folder holding them"
                     raise ConfigError(f"config error: {key}.categories: no category {category!r} in {str(path)!r} "
-                                      f"(found: {', '.join(ut1_categories(path)[:40])})")
+                                      f"(found: {found})")
                 out.append(ListFile(list_member_name(entry.name, category),
                                     tuple(p for k, p in files.items() if k == "domains"),
                                     tuple(p for k, p in files.items() if k == "urls"),
