@@ -470,3 +470,28 @@ def test_report_section_off_and_on():
     html = render_html(report)
     assert "URL blocklists" in html and "http://adult.example/1" in html and "ut1_adult" in html
     assert BLOCKLIST_OFF in render_html({**report, "url_blocklist": {"enabled": False, "note": BLOCKLIST_OFF}})
+
+
+def test_the_cache_serves_the_same_table_until_a_list_file_changes(tmp_path):
+    import os
+
+    root = ut1_folder(tmp_path / "ut1")
+    tree = {"lists": [{"name": "ut1", "path": str(root), "categories": ["adult", "malware"]}],
+            "banned_words": {"words": ["casino"]}, "cache_dir": str(tmp_path / "cache")}
+    cfg = UrlBlocklistConfig.model_validate(tree)
+    first = B.load_blocklist(cfg)
+    second = B.load_blocklist(cfg)
+    assert first.stats["from_cache"] is None and second.stats["from_cache"].endswith(".npz")
+    assert second.names == first.names and (second.keys == first.keys).all() and (second.lists == first.lists).all()
+    assert second.stats["lists"] == first.stats["lists"] and second.words == first.words
+    assert second.match("http://x.adult.example/casino") == ["ut1_adult", "banned_words"]
+    # another category choice, or a list file changed, is another table
+    other = UrlBlocklistConfig.model_validate({**tree, "lists": [{**tree["lists"][0], "categories": ["adult"]}]})
+    assert B.load_blocklist(other).stats["from_cache"] is None
+    (root / "adult" / "domains").write_text("changed.example\n")
+    os.utime(root / "adult" / "domains", ns=(1, 1))
+    changed = B.load_blocklist(cfg)
+    assert changed.stats["from_cache"] is None and changed.match("http://changed.example/") == ["ut1_adult"]
+    assert changed.match("http://adult.example/") == []
+    cached = sorted(p.name for p in (tmp_path / "cache").iterdir())
+    assert len(cached) == 3 and all(name.startswith("blocklist-") for name in cached)  # no temporary file left

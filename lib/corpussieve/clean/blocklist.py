@@ -74,6 +74,11 @@ _SPACE = re.compile(r"\s")
 #: what could be an IP address: digits and dots (IPv4), or a colon (IPv6); anything else skips the parser
 #: (ipaddress raising on every host name cost ~3 us a URL)
 _IP_LIKE = re.compile(r"[0-9.]+\Z|.*:")
+#: a host name already in normal form (lower-case ASCII labels, no leading or trailing dot, not an IPv4
+#: address): the common case, taken without the general rules (5M-line lists load in a fraction of the time)
+_PLAIN_HOST = re.compile(r"(?![0-9.]+\Z)[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\Z")
+#: the addresses hosts files point blocked names at, known without parsing (ipaddress takes ~8 us a call)
+_HOSTS_FILE_IPS = frozenset({"0.0.0.0", "127.0.0.1", "::", "::1", "::0", "0:0:0:0:0:0:0:0"})
 
 
 # -- normalization -------------------------------------------------------------------------------------------
@@ -107,6 +112,8 @@ def normalize_host(value: str) -> tuple[str, bool] | None:
 
     Lower case, no leading ``*.``/``.``, no trailing dots, IDNA-encoded; IP addresses in canonical form."""
     host = value.strip().lower()
+    if len(host) <= 253 and _PLAIN_HOST.match(host):
+        return host, False
     if host.startswith("*."):
         host = host[2:]
     host = host.lstrip(".").rstrip(".")
@@ -213,13 +220,16 @@ def open_lines(path: str | Path) -> Iterator[str]:
 def domain_entries(line: str) -> list[str | None]:
     """The normalized domains one line of a domain list gives (None for each that is not a host name):
     none for blank and comment lines, the names of a hosts-file line, the domain of ``||domain^``."""
-    text = line.split("#", 1)[0].strip()
+    text = line.strip().lower()
+    if len(text) <= 253 and _PLAIN_HOST.match(text):
+        return [text]
+    text = text.split("#", 1)[0].strip()
     if not text:
         return []
     if text.startswith("||"):
         text = text[2:].split("^", 1)[0]
     tokens = text.split()
-    if len(tokens) > 1 and _ip(tokens[0]) is not None:
+    if len(tokens) > 1 and (tokens[0] in _HOSTS_FILE_IPS or _ip(tokens[0]) is not None):
         names = [t for t in tokens[1:] if t.lower() not in HOSTS_FILE_NAMES]
         return [normalize_domain(name) for name in names]
     if len(tokens) != 1:
@@ -471,7 +481,7 @@ class BlocklistBuilder:
 
         keys = [np.fromiter(hashed(DOMAIN, domains, "domains"), np.uint64)]
         keys.append(np.fromiter(hashed(PREFIX if url_prefix else URL, urls, "urls"), np.uint64))
-        merged = np.unique(np.concatenate(keys))
+        merged = _distinct(np.concatenate(keys))
         self._keys.append(merged)
         self._lists.append(np.full(len(merged), index, dtype=np.uint16))
         stat = {"name": name, **info, **counts, "entries": int(len(merged)), "url_prefix": url_prefix}
@@ -503,27 +513,86 @@ class BlocklistBuilder:
         return Blocklist(tuple(self.names), keys[order], lists[order], words, {"lists": self.stats})
 
 
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values: a sort and a mask (np.unique measured 15.6 s on 4.5M uint64, a sort 1.7 s)."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
+
+
+#: the layout of the cached table; a change to how entries are normalized or hashed bumps it
+CACHE_FORMAT = 1
+
+
+def _cache_path(cfg: Any) -> Path | None:
+    if not cfg.cache_dir:
+        return None
+    import hashlib
+    import json
+
+    lists = [entry.model_dump(mode="json") for entry in cfg.lists]
+    blob = json.dumps({"format": CACHE_FORMAT, "lists": lists, "files": fingerprint(cfg)}, sort_keys=True)
+    return Path(cfg.cache_dir) / f"blocklist-{hashlib.sha256(blob.encode()).hexdigest()[:24]}.npz"
+
+
+def _read_cached(path: Path) -> Blocklist | None:
+    import json
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            return Blocklist(tuple(meta["names"]), data["keys"], data["lists"], None, {"lists": meta["lists"]})
+    except (OSError, ValueError, KeyError):
+        return None  # missing or unreadable: read the files
+
+
+def _write_cached(path: Path, blocklist: Blocklist) -> None:
+    import json
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = json.dumps({"names": list(blocklist.names), "lists": blocklist.stats["lists"]})
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+    np.savez(tmp, keys=blocklist.keys, lists=blocklist.lists, meta=np.array(meta))
+    os.replace(tmp, path)  # whole or not at all, for a concurrent reader
+
+
 def load_blocklist(cfg: Any) -> Blocklist | None:
-    """The ``Blocklist`` a ``UrlBlocklistConfig`` describes, read from its files; None when it names no
-    list and no word. ``stats`` says what was read (per list: source, format, entries, skipped lines),
-    the table's bytes and the seconds it took."""
+    """The ``Blocklist`` a ``UrlBlocklistConfig`` describes, read from its files (or from ``cfg.cache_dir``,
+    where an earlier run kept the same lists' table); None when it names no list and no word. ``stats``
+    says what was read (per list: source, format, entries, skipped lines), the table's bytes, the seconds
+    it took and whether the cache served it."""
     if not cfg.enabled:
         return None
     started = time.perf_counter()
-    builder = BlocklistBuilder()
-    for source in expand_sources(cfg.lists):
-        builder.add_files(source)
+    cache = _cache_path(cfg) if cfg.lists else None
+    cached = _read_cached(cache) if cache is not None and cache.exists() else None
+    if cached is not None:
+        blocklist = cached
+    else:
+        blocklist = _read_lists(cfg)
+        if cache is not None:
+            _write_cached(cache, blocklist)
     bw = cfg.banned_words
     hard, soft = read_words(bw.words, bw.words_file), read_words(bw.soft_words, bw.soft_words_file)
-    words = BannedWords(bw.name, hard, soft, bw.soft_threshold) if hard or soft else None
-    blocklist = builder.build(words)
+    blocklist.words = BannedWords(bw.name, hard, soft, bw.soft_threshold) if hard or soft else None
+    words = blocklist.words
     blocklist.stats.update({
         "banned_words": ({"name": words.name, "hard_words": len(hard), "soft_words": len(soft),
                           "soft_threshold": words.soft_threshold} if words else None),
         "table_entries": int(len(blocklist.keys)), "table_bytes": blocklist.nbytes,
         "load_seconds": round(time.perf_counter() - started, 3),
+        "from_cache": str(cache) if cached is not None else None,
     })
     return blocklist
+
+
+def _read_lists(cfg: Any) -> Blocklist:
+    builder = BlocklistBuilder()
+    for source in expand_sources(cfg.lists):
+        builder.add_files(source)
+    return builder.build()
 
 
 # -- writing lists (for samples and demos) -------------------------------------------------------------------

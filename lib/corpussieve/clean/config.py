@@ -113,6 +113,12 @@ class UrlBlocklistConfig(StrictModel):
         default_factory=BannedWordsConfig,
         description="Words that block a URL (rejected url_blocklist:<banned_words.name>); none by default.",
     )
+    cache_dir: str | None = Field(
+        None,
+        description="A local folder where the lists, once read, are kept as one compact table (.npz, keyed by the "
+        "list files' paths, sizes and times and these settings): the next run loads 5M domains in well under a "
+        "second instead of reading the files again. None: read the files every run.",
+    )
 
     @property
     def enabled(self) -> bool:

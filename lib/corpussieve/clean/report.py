@@ -35,7 +35,7 @@ def blocklist_section(stats: dict[str, Any] | None, counts: dict[str, dict[Any, 
     return {"enabled": True, "lists": lists,
             "urls_checked": int(sum(checks.values())), "documents_blocked": int(checks.get("blocked", 0)),
             "urls_missing": int(checks.get("missing", 0)), "urls_invalid": int(checks.get("invalid", 0)),
-            **{k: stats.get(k) for k in ("table_entries", "table_bytes", "load_seconds")}}
+            **{k: stats.get(k) for k in ("table_entries", "table_bytes", "load_seconds", "from_cache")}}
 
 
 def report_sections(docs_in: int, found: dict[str, Any], lines_stats: dict[str, Any],

@@ -171,7 +171,8 @@ def load_blocklist(spark: Any, run: Any, cfg: CleanConfig, persisted: Persisted,
         shared = persisted.broadcast(spark, blocklist)
         stats = {"enabled": True, **blocklist.stats}
         st.details.update({"lists": len(blocklist.names), "table_entries": stats["table_entries"],
-                           "table_bytes": stats["table_bytes"], "load_seconds": stats["load_seconds"]})
+                           "table_bytes": stats["table_bytes"], "load_seconds": stats["load_seconds"],
+                           "from_cache": stats["from_cache"]})
     return shared, stats
 
 
