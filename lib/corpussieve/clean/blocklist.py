@@ -33,6 +33,10 @@ its own list named ``<name>_<category>`` (``ut1_adult``).
 digit (as RefinedWeb's and FineWeb's URL filters do). One hard word blocks; soft words block when at least
 ``soft_threshold`` distinct ones occur (2 by default: one ambiguous word is not enough).
 
+Reading 5M lines takes seconds (15.6 s on the shared 2-core machine); with ``cache_dir`` the table is kept
+as one .npz keyed by the list files' paths, sizes and times and the list settings, and the next run loads
+it in 0.15 s (a lake refresh reads the same lists every batch).
+
 Hashes: xxh3-64 of a kind byte (domain, exact URL, URL prefix: three name spaces) and the entry. Two
 different strings share a hash with probability 2^-64: with 5 million entries and ~5 lookups per URL, one
 false block in ~7e11 URLs.
