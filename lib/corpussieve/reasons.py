@@ -2,8 +2,10 @@
 one-line description, and reports show those descriptions beside the counts.
 
 A reason's code is ``step:name`` ("gopher_quality:too_few_words", "ingest:invalid_json"). A name may hold
-one ``{n}`` placeholder for a family of reasons that differ by a number ("gopher_repetition:dup_{n}gram"
-covers "gopher_repetition:dup_5gram"). Declaring is what makes a code usable: ``declare`` returns the
+one placeholder for a family of reasons: ``{n}`` for members that differ by a number
+("gopher_repetition:dup_{n}gram" covers "gopher_repetition:dup_5gram"), ``{name}`` for members named by
+the user's configuration, a lower-case identifier (``url_blocklist:{name}`` covers
+"url_blocklist:ut1_adult"; the config validates each name to ``MEMBER_NAME``). Declaring is what makes a code usable: ``declare`` returns the
 codes, and the steps emit those, never string literals; ``undeclared`` finds any code that slipped past
 (a test runs every job on varied input and checks that it finds none).
 
@@ -27,9 +29,23 @@ DECLARING_MODULES: tuple[str, ...] = (
 )
 
 
+#: what a ``{name}`` placeholder stands for: a lower-case identifier (configs validate names to it)
+MEMBER_NAME = r"[a-z0-9_]+"
+#: each placeholder and the pattern of its members
+PLACEHOLDERS: dict[str, str] = {"{n}": r"\d+", "{name}": MEMBER_NAME}
+
+
+def _placeholder(code: str) -> str | None:
+    found = [p for p in PLACEHOLDERS if p in code]
+    if len(found) > 1 or (found and code.count(found[0]) > 1):
+        raise ValueError(f"reason {code} may hold one placeholder at most")
+    return found[0] if found else None
+
+
 @dataclass(frozen=True)
 class Reason:
-    """One declared reason: its code (``step:name``, the name possibly with ``{n}``) and what it means."""
+    """One declared reason: its code (``step:name``, the name possibly with ``{n}`` or ``{name}``) and what
+    it means."""
 
     code: str
     description: str
@@ -39,11 +55,18 @@ class Reason:
         return self.code.split(":", 1)[0]
 
     @cached_property
+    def placeholder(self) -> str | None:
+        return _placeholder(self.code)
+
+    @cached_property
     def pattern(self) -> re.Pattern[str]:
-        return re.compile(re.escape(self.code).replace(re.escape("{n}"), r"\d+") + r"\Z")
+        escaped = re.escape(self.code)
+        if self.placeholder:
+            escaped = escaped.replace(re.escape(self.placeholder), PLACEHOLDERS[self.placeholder])
+        return re.compile(escaped + r"\Z")
 
     def matches(self, code: str) -> bool:
-        return code == self.code or ("{n}" in self.code and self.pattern.match(code) is not None)
+        return code == self.code or (self.placeholder is not None and self.pattern.match(code) is not None)
 
 
 _REGISTRY: dict[str, Reason] = {}
@@ -53,11 +76,17 @@ class Codes(dict[str, str]):
     """The codes one ``declare`` call returned, by name: ``EXTRACT["timeout"] == "extract:timeout"``.
 
     A name that was not declared is a ``KeyError`` at the line that uses it, not a silent new reason.
-    ``Codes.of(name, n=5)`` fills a ``{n}`` family.
+    ``Codes.of(name, n=5)`` fills a ``{n}`` family, ``Codes.member(name, "ut1_adult")`` a ``{name}`` family
+    (a member that is not a lower-case identifier is a ``ValueError``).
     """
 
     def of(self, name: str, n: int) -> str:
         return self[name].replace("{n}", str(n))
+
+    def member(self, name: str, member: str) -> str:
+        if "{name}" not in self[name] or not re.fullmatch(MEMBER_NAME, member):
+            raise ValueError(f"{member!r} is not a member name of {self[name]} (lower-case letters, digits, _)")
+        return self[name].replace("{name}", member)
 
 
 def declare(step: str, reasons: Mapping[str, str]) -> Codes:
@@ -73,6 +102,7 @@ def declare(step: str, reasons: Mapping[str, str]) -> Codes:
         if not re.fullmatch(r"[a-z0-9_{}]+", name) or not description.strip():
             raise ValueError(f"reason {step}:{name} needs a lower-case name and a description")
         code = f"{step}:{name}"
+        _placeholder(code)
         known = _REGISTRY.get(code)
         if known is not None and known.description != description:
             raise ValueError(f"reason {code} is declared twice with different descriptions")
@@ -82,7 +112,8 @@ def declare(step: str, reasons: Mapping[str, str]) -> Codes:
 
 
 def lookup(code: str) -> Reason | None:
-    """The declared reason a code is (exact, or a member of a ``{n}`` family); None when undeclared."""
+    """The declared reason a code is (exact, or a member of a ``{n}`` or ``{name}`` family); None when
+    undeclared."""
     reason = _REGISTRY.get(code)
     if reason is not None:
         return reason

@@ -48,3 +48,19 @@ def test_reason_rows_sort_by_count_and_mark_undeclared():
     rows = R.reason_rows({"unittest_rows:a": 3, "unittest_rows:zzz": 5})
     assert [r["reason"] for r in rows] == ["unittest_rows:zzz", "unittest_rows:a"]
     assert rows[0]["description"] is None and rows[1]["description"] == "the a rule"
+
+
+def test_named_families_cover_identifier_members_only():
+    codes = R.declare("unittest_named", {"{name}": "on the named list", "fixed": "a plain rule"})
+    assert codes.member("{name}", "ut1_adult") == "unittest_named:ut1_adult"
+    assert R.describe("unittest_named:ut1_adult") == "on the named list"
+    assert R.lookup("unittest_named:fixed").code == "unittest_named:fixed"  # an exact code wins over the family
+    assert R.undeclared(["unittest_named:a_1", "unittest_named:Bad", "unittest_named:a-b", "unittest_named:",
+                         "unittest_named:a:b"]) == ["unittest_named:", "unittest_named:Bad", "unittest_named:a-b",
+                                                    "unittest_named:a:b"]
+    with pytest.raises(ValueError):
+        codes.member("{name}", "Not-A-Name")
+    with pytest.raises(ValueError):
+        codes.member("fixed", "x")  # not a family
+    with pytest.raises(ValueError, match="one placeholder"):
+        R.declare("unittest_named", {"{name}_{n}": "two placeholders"})

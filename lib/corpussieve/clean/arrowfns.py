@@ -6,6 +6,9 @@ Each takes a ``pa.RecordBatch`` and returns one: the input's other columns pass 
 untouched, ``text`` is replaced, and bookkeeping columns (named ``__*``) are added for the next
 stage and the report.
 
+* ``blocklist_batch``: the URL blocklists (``corpussieve.clean.blocklist``): the reasons of each blocked row
+  (``__url_reasons``) and how each URL came out of the check; ``prepare_batch`` then never reads a blocked
+  page.
 * ``prepare_batch``: HTML extraction or markup stripping, repair, universal boilerplate lines; the
   site of each document; the hash of each line (aligned) and each document's distinct line keys.
 * ``remove_batch``: drop the lines that are boilerplate for the document's site or corpus-wide, and the
@@ -35,13 +38,14 @@ import numpy as np
 import pyarrow as pa
 
 from corpussieve.arrowutil import column, excerpt, with_columns
+from corpussieve.clean.blocklist import Blocklist
 from corpussieve.clean.config import CleanConfig
 from corpussieve.clean.document import filter_stack, prepare_text, run_filters
 from corpussieve.clean.domain import registered_domain
 from corpussieve.clean.filters import FilterStack
 from corpussieve.clean.lines import split_lines
 from corpussieve.clean.paragraphs import paragraph_keys
-from corpussieve.clean.reasons import FILTER_STACK, PARAGRAPHS, PREPARE, SITE_LINES
+from corpussieve.clean.reasons import FILTER_STACK, PARAGRAPHS, PREPARE, SITE_LINES, URL_BLOCKLIST
 from corpussieve.clean.steps import StepRunner, enabled_steps
 from corpussieve.clean.sitelines import (
     BatchLines,
@@ -92,8 +96,50 @@ def output_schema(schema: pa.Schema, columns: Sequence[pa.Field], drop: Sequence
     return pa.schema([*fields, *new.values()])
 
 
+#: the columns ``blocklist_batch`` sets: the reasons of a blocked row (``prepare_batch`` takes and drops them),
+#: how the URL came out (clear, blocked, missing, invalid) and the seconds per row
+BLOCKLIST_COLUMNS: tuple[pa.Field, ...] = (
+    pa.field("__url_reasons", pa.list_(pa.string())), pa.field("__url_check", pa.string()),
+    pa.field("__sec_url_blocklist", pa.float64()),
+)  # fmt: skip
+
+
+def blocklist_batch(batch: pa.RecordBatch, blocklist: Blocklist) -> pa.RecordBatch:
+    """Mark the rows whose ``url`` a list blocks: ``__url_reasons`` (``url_blocklist:<list>`` for every list
+    that blocks it, in the configured order; empty when none), ``__url_check`` and ``__sec_url_blocklist``.
+    Only the url column is read. A row without a url is never blocked (its check says ``missing``)."""
+    n = batch.num_rows
+    started = time.perf_counter()
+    urls = _strings(column(batch, "url"), n)
+    blocked, status = blocklist.match_many(urls)
+    reasons = [[URL_BLOCKLIST.member("{name}", name) for name in names] for names in blocked]
+    seconds = (time.perf_counter() - started) / max(n, 1)
+    return with_columns(batch, {
+        "__url_reasons": pa.array(reasons, pa.list_(pa.string())),
+        "__url_check": pa.array(status, pa.string()),
+        "__sec_url_blocklist": pa.array(np.full(n, seconds), pa.float64()),
+    })
+
+
+def blocklist_batches(shared: Any) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The url_blocklist step alone as a ``mapInArrow`` function (``shared``: a Spark broadcast of the
+    ``Blocklist``, or the ``Blocklist`` itself)."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        blocklist = _value(shared)
+        for batch in batches:
+            yield blocklist_batch(batch, blocklist)
+
+    return run
+
+
+def _value(shared: Any) -> Any:
+    return shared.value if hasattr(shared, "value") else shared
+
+
 def prepare_columns(cfg: CleanConfig) -> tuple[list[pa.Field], list[str]]:
-    """The columns ``prepare_batch`` sets, and the ones it drops."""
+    """The columns ``prepare_batch`` sets, and the ones it drops (``__url_reasons``: taken into
+    ``__reasons``)."""
     fields = [
         pa.field("text", pa.string()), pa.field("__site", pa.string()), pa.field("__reasons", pa.list_(pa.string())),
         pa.field("__mode", pa.string()), pa.field("__excerpt", pa.string()),
@@ -102,14 +148,20 @@ def prepare_columns(cfg: CleanConfig) -> tuple[list[pa.Field], list[str]]:
     ]  # fmt: skip
     if cfg.paragraphs.enabled:
         fields.append(pa.field("__paragraphs", pa.list_(pa.int64())))
-    return fields, [] if cfg.job.keep_html else ["html"]
+    return fields, ["__url_reasons", *([] if cfg.job.keep_html else ["html"])]
 
 
 def prepare_batch(batch: pa.RecordBatch, cfg: CleanConfig) -> pa.RecordBatch:
-    """Phase 1 of every document, then the site and line hashes of the prepared texts."""
+    """Phase 1 of every document, then the site and line hashes of the prepared texts. A row that
+    ``blocklist_batch`` marked (``__url_reasons`` not empty) is not read at all: no text, no excerpt, its
+    blocklist reasons."""
     n = batch.num_rows
-    htmls = _strings(column(batch, "html"), n)
-    texts = _strings(column(batch, "text"), n)
+    blocked_by = column(batch, "__url_reasons")
+    blocked = blocked_by.to_pylist() if blocked_by is not None else [None] * n
+    # only the unblocked rows' pages are turned into Python strings
+    read = [not b for b in blocked]
+    htmls = _strings(_unless_blocked(column(batch, "html"), blocked_by), n)
+    texts = _strings(_unless_blocked(column(batch, "text"), blocked_by), n)
     urls = _strings(column(batch, "url"), n)
     out_text: list[str | None] = []
     reasons: list[list[str]] = []
@@ -118,6 +170,12 @@ def prepare_batch(batch: pa.RecordBatch, cfg: CleanConfig) -> pa.RecordBatch:
     modes: list[str | None] = []
     excerpts: list[str | None] = []
     for i in range(n):
+        if not read[i]:
+            out_text.append(None)
+            reasons.append(list(blocked[i]))
+            modes.append(None)
+            excerpts.append(None)
+            continue
         started = time.perf_counter()
         html, text = htmls[i], texts[i]
         if text is not None and not isinstance(text, str):
@@ -150,7 +208,9 @@ def prepare_batch(batch: pa.RecordBatch, cfg: CleanConfig) -> pa.RecordBatch:
     if cfg.paragraphs.enabled:  # each document's distinct long lines, from the same hashes
         paragraph_offsets, paragraph_hashes = paragraph_keys(lines, cfg.paragraphs.min_chars)
         paragraphs = _list_array(paragraph_offsets, paragraph_hashes, pa.int64(), [body is None for body in out_text])
-    seconds += (time.perf_counter() - started) / max(n, 1)
+    # the line hashing's time goes to the documents that were read (a blocked page costs nothing)
+    read_rows = np.array(read, dtype=bool)
+    seconds[read_rows] += (time.perf_counter() - started) / max(int(read_rows.sum()), 1)
 
     columns: dict[str, pa.Array] = {
         "text": pa.array(out_text, pa.string()),
@@ -166,8 +226,19 @@ def prepare_batch(batch: pa.RecordBatch, cfg: CleanConfig) -> pa.RecordBatch:
         columns[f"__chars_{step}"] = pa.array(chars[step], pa.int64())
     if cfg.paragraphs.enabled:
         columns["__paragraphs"] = paragraphs
-    drop = [] if cfg.job.keep_html else ["html"]
-    return with_columns(batch, columns, drop=drop)
+    return with_columns(batch, columns, drop=prepare_columns(cfg)[1])
+
+
+def _unless_blocked(values: pa.Array | None, blocked_by: pa.Array | None) -> pa.Array | None:
+    """``values`` with the blocked rows' entries null (so a blocked page is never decoded into Python)."""
+    if values is None or blocked_by is None:
+        return values
+    import pyarrow.compute as pc
+
+    is_blocked = pc.fill_null(pc.greater(pc.list_value_length(blocked_by), 0), False)
+    if not pc.any(is_blocked).as_py():
+        return values
+    return pc.if_else(is_blocked, pa.nulls(len(values), values.type), values)
 
 
 def _list_array(offsets: np.ndarray, values: Any, value_type: pa.DataType, nulls: Sequence[bool]) -> pa.Array:
@@ -391,12 +462,17 @@ def remove_and_filter_batch(
     return steps_batch(filter_batch(remove_batch(batch, corpus_hashes, sample_hashes), cfg, stack), cfg, runner)
 
 
-def prepare_batches(cfg: CleanConfig) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """The prepare stage's ``mapInArrow`` function."""
+def prepare_batches(
+    cfg: CleanConfig, blocklist: Any = None
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The prepare stage's ``mapInArrow`` function; with ``blocklist`` (a Spark broadcast of a ``Blocklist``)
+    each batch is checked against the URL blocklists first, in the same Python pass, so a blocked page's
+    html crosses from the JVM once and is never read."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        lists = _value(blocklist) if blocklist is not None else None
         for batch in batches:
-            yield prepare_batch(batch, cfg)
+            yield prepare_batch(blocklist_batch(batch, lists) if lists is not None else batch, cfg)
 
     return run
 
@@ -419,8 +495,8 @@ def remove_and_filter_batches(
 
 
 __all__ = [
-    "BatchLines", "LINE_KEY", "REMOVE_COLUMNS", "SAMPLE_LINE", "STEPS", "TIMERS", "audit_columns", "char_steps",
-    "filter_batch", "filter_columns", "output_schema", "prepare_batch", "prepare_batches", "prepare_columns",
-    "remove_and_filter_batch", "remove_and_filter_batches", "remove_batch", "step_counter_columns", "steps_batch",
-    "steps_columns", "timers",
+    "BLOCKLIST_COLUMNS", "BatchLines", "LINE_KEY", "REMOVE_COLUMNS", "SAMPLE_LINE", "STEPS", "TIMERS", "audit_columns",
+    "blocklist_batch", "blocklist_batches", "char_steps", "filter_batch", "filter_columns", "output_schema",
+    "prepare_batch", "prepare_batches", "prepare_columns", "remove_and_filter_batch", "remove_and_filter_batches",
+    "remove_batch", "step_counter_columns", "steps_batch", "steps_columns", "timers",
 ]  # fmt: skip

@@ -4,8 +4,11 @@ Stages (each a named, timed step of the run log; the Spark work is in ``corpussi
 the Python workers run in ``corpussieve.clean.arrowfns``):
 
 1. ``read``: the input checked (columns, types, unique ids), counted and spread over enough partitions.
-2. ``prepare``: ``mapInArrow`` over (id, html, text, url): extraction or markup stripping, repair and
-   universal boilerplate lines per document; the site (registered domain) and the hash of every line.
+   ``url_blocklist`` (only when ``clean.url_blocklist`` names a list or a word): the lists read on the
+   driver into one table of sorted hashes and broadcast (``corpussieve.clean.blocklist``).
+2. ``prepare``: ``mapInArrow`` over (id, html, text, url): each URL checked against the blocklists first (a
+   blocked page is not read: rejected ``url_blocklist:<list>``), then extraction or markup stripping, repair
+   and universal boilerplate lines per document; the site (registered domain) and the hash of every line.
 3. ``site_lines``: count each line hash once per document per site, across the whole corpus, and
    decide which lines are site boilerplate (frequent within a site) or corpus-wide boilerplate
    (frequent across many sites).
@@ -49,6 +52,7 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     from corpussieve.clean import stages
+    from corpussieve.clean.blocklist import fingerprint
     from corpussieve.clean.report import render_html, report_sections
 
     cfg = ctx.config.clean
@@ -60,7 +64,9 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     source_version = tables.version(source)
     keep = ctx.config.dedup.keep  # paragraph dedup orders documents as dedup does
     key = run_key("clean", input=source, input_version=source_version, output=out_dir,
-                  config=cfg.model_dump(mode="json"), **({"keep": keep} if cfg.paragraphs.enabled else {}))
+                  config=cfg.model_dump(mode="json"), **({"keep": keep} if cfg.paragraphs.enabled else {}),
+                  # the list files' sizes and times: an updated list makes a new run
+                  **({"blocklists": fingerprint(cfg.url_blocklist)} if cfg.url_blocklist.enabled else {}))
     done = run.resume(tables, key, [Output(documents_path), Output(rejected_path)], f"{out_dir}/report.json", {})
     if done:
         return done
@@ -88,7 +94,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
 
         with run.stage("report") as st:
             found = stages.report_inputs(final, boilerplate.top_lines, cfg, boilerplate.paragraphs)
-            report = report_sections(docs_in, found, boilerplate.stats)
+            report = report_sections(docs_in, found, boilerplate.stats, boilerplate.blocklist)
             run.outputs = [r.as_dict() for r in results]
             run.metrics.update(report["metrics"])
     finally:
@@ -102,6 +108,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
         "docs_in": docs_in, "kept": metrics["kept"], "rejected_rows": metrics["rejected"],
         "rejected_by_filter": metrics["rejected_by_filter"], "boilerplate_lines_removed": metrics["lines_removed"],
         "paragraphs_removed": metrics["paragraphs_removed"],
+        "url_blocklist_blocked": metrics["url_blocklist_blocked"],
         "seconds": round(seconds, 1), "pages_per_second": run.metrics["pages_per_second"],
         "report": f"{out_dir}/report.json",
     }

@@ -28,6 +28,11 @@ from corpussieve.clean.steps import STEP_GUARD
 from corpussieve.clean.steps import STEPS as DOCUMENT_STEPS
 from corpussieve.reasons import declare, lookup
 
+#: URL blocklists (``corpussieve.clean.blocklist``), checked before extraction: one member per configured list
+URL_BLOCKLIST = declare("url_blocklist", {
+    "{name}": "the page's URL is on the named blocklist (its domain, a parent domain, the URL or, for the "
+              "banned-words rule, a word in it): the page was not read",
+})  # fmt: skip
 #: HTML to main text (``corpussieve.clean.extract``)
 EXTRACT = declare("extract", {
     "empty_input": "the page is empty or only whitespace",
@@ -64,7 +69,7 @@ FILTER_STACK = declare("filters", {
 })  # fmt: skip
 
 #: the steps whose reasons the clean job gives: the steps above, then each filter's, then the document steps'
-STEPS: tuple[str, ...] = ("extract", "input", "prepare", "site_lines", "paragraphs", "filters",
+STEPS: tuple[str, ...] = ("url_blocklist", "extract", "input", "prepare", "site_lines", "paragraphs", "filters",
                           *(f.name for f in FILTERS), "steps", *(s.name for s in DOCUMENT_STEPS if s.reasons))
 
 _GQ, _GR, _C4, _FW = GopherQuality.codes, GopherRepetition.codes, C4.codes, FineWebQuality.codes
@@ -89,6 +94,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         _C4["curly_braces"], _GQ["hash_ratio"], _GQ["few_stop_words"], _GQ["non_alpha_words"], _GQ["long_words"],
         _FW["line_punct_ratio"], _FW["short_lines"], _FW["list_like"],
     ),
+    # the page's URL is on a blocklist (adult, malware, phishing, ...): removed unread
+    "blocked": (URL_BLOCKLIST["{name}"],),
     "bad_input": (
         *(code for name, code in EXTRACT.items() if name != "no_main_text"), INPUT["empty"], INPUT["too_large"],
         PREPARE["error"], STEP_GUARD["error"],

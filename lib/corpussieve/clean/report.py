@@ -10,13 +10,40 @@ from typing import Any
 
 from corpussieve import htmlreport as H
 from corpussieve.clean.arrowfns import STEPS, TIMERS
+from corpussieve.clean.reasons import URL_BLOCKLIST
 from corpussieve.reasons import reason_rows
 
+#: what the report says when no blocklist is configured
+BLOCKLIST_OFF = "off: no list and no banned word configured (clean.url_blocklist)"
 
-def report_sections(docs_in: int, found: dict[str, Any], lines_stats: dict[str, Any]) -> dict[str, Any]:
-    """The report's metrics and sections from what ``stages.report_inputs`` counted (plain dicts):
-    ``{"metrics": {...}, "sections": {steps, rejection_examples, boilerplate, document_steps, reasons,
-    reasons_any}}``, and a ``paragraphs`` section when the paragraphs stage ran."""
+
+def blocklist_section(stats: dict[str, Any] | None, counts: dict[str, dict[Any, int]],
+                      examples: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """The url_blocklist section: per list what was read and how many documents it blocked (at all, and as
+    the first reason) with example URLs; URLs checked, missing (no url: never blocked) and invalid."""
+    if not stats or not stats.get("enabled"):
+        return {"enabled": False, "note": BLOCKLIST_OFF}
+    lists = [dict(entry) for entry in stats.get("lists", [])]
+    words = stats.get("banned_words")
+    if words:
+        lists.append({"name": words["name"], "format": "banned_words", **words})
+    for entry in lists:
+        code = URL_BLOCKLIST.member("{name}", entry["name"])
+        entry["documents"] = int(counts["any"].get(code, 0))
+        entry["documents_first"] = int(counts["first"].get(code, 0))
+        entry["example_urls"] = [e["url"] for e in examples.get(code, [])]
+    checks = counts.get("url_check", {})
+    return {"enabled": True, "lists": lists,
+            "urls_checked": int(sum(checks.values())), "documents_blocked": int(checks.get("blocked", 0)),
+            "urls_missing": int(checks.get("missing", 0)), "urls_invalid": int(checks.get("invalid", 0)),
+            **{k: stats.get(k) for k in ("table_entries", "table_bytes", "load_seconds", "from_cache")}}
+
+
+def report_sections(docs_in: int, found: dict[str, Any], lines_stats: dict[str, Any],
+                    blocklist: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The report's metrics and sections from what ``stages.report_inputs`` counted (plain dicts) and what
+    the url_blocklist stage loaded (``blocklist``, None: off): ``{"metrics": {...}, "sections": {steps,
+    rejection_examples, boilerplate, url_blocklist, reasons, reasons_any}}``."""
     totals, counts = found["totals"], found["counts"]
     by_filter, by_first, by_any = counts["filter"], counts["first"], counts["any"]
     languages = dict(sorted(counts["language"].items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))[:15])
@@ -51,11 +78,15 @@ def report_sections(docs_in: int, found: dict[str, Any], lines_stats: dict[str, 
         "paragraph_chars_removed": int(totals.get("chars_paragraph") or 0),
         "docs_with_paragraphs_removed": int(totals.get("docs_paragraph") or 0),
         "languages_kept": languages, "extraction_modes": modes,
-        "worker_seconds": {timer: round(float(totals.get(f"sec_{timer}") or 0.0), 2) for timer in timer_names},
+        "worker_seconds": {timer: round(float(totals.get(f"sec_{timer}") or 0.0), 2)
+                           for timer in (*(["url_blocklist"] if "sec_url_blocklist" in totals else []), *timer_names)},
         "document_steps": {ds["step"]: {c["counter"]: c["value"] for c in ds["counters"]} for ds in document_steps},
     }
+    blocked = blocklist_section(blocklist, counts, found["examples"])
+    metrics["url_blocklist_blocked"] = (
+        {entry["name"]: entry["documents"] for entry in blocked["lists"]} if blocked["enabled"] else None)
     sections = {"steps": steps, "rejection_examples": found["examples"],
-                "boilerplate": {**lines_stats, "top_lines": found["top_lines"]},
+                "boilerplate": {**lines_stats, "top_lines": found["top_lines"]}, "url_blocklist": blocked,
                 "document_steps": document_steps,
                 # every reason counted, with its declared description: as the first reason, and at all
                 "reasons": reason_rows(by_first), "reasons_any": reason_rows(by_any)}
@@ -97,6 +128,22 @@ def render_html(report: dict[str, Any]) -> str:
         body += H.table(["step", "documents", "characters", "characters of kept documents"],
                         [(s["step"], s["docs"], s["chars"], s["chars_of_kept_docs"]) for s in steps])
         parts.append(("Characters per step", body))
+
+    bl = report.get("url_blocklist") or {}
+    if bl.get("enabled"):
+        body = H.cards([("documents blocked", bl["documents_blocked"]), ("URLs checked", bl["urls_checked"]),
+                        ("without a URL (not blocked)", bl["urls_missing"]),
+                        ("unparseable URL (not blocked)", bl["urls_invalid"]),
+                        ("table entries", bl["table_entries"]), ("table MB", round((bl["table_bytes"] or 0) / 1e6, 1)),
+                        ("load seconds", bl["load_seconds"])])
+        body += H.table(["list", "format", "source", "entries", "skipped lines", "documents blocked",
+                         "as first reason", "example URLs"],
+                        [(e["name"], e.get("format"), e.get("source"), e.get("entries"), e.get("skipped"),
+                          e["documents"], e["documents_first"], " ".join(u or "" for u in e["example_urls"]))
+                         for e in bl["lists"]], sample_cols=(7,))
+        parts.append(("URL blocklists", body))
+    elif bl:
+        parts.append(("URL blocklists", f'<p class="note">{H.esc(bl.get("note", BLOCKLIST_OFF))}</p>'))
 
     bp = report.get("boilerplate", {})
     body = H.cards([("lines removed (site)", m["lines_removed_site"]),

@@ -191,8 +191,13 @@ class RefreshStages:
         from corpussieve.runlog import run_key
         from corpussieve.tables import Output
 
+        from corpussieve.clean.blocklist import fingerprint
+
+        blocklists = self.config.clean.url_blocklist
         key = run_key("refresh", lake=self.lake.root, batch=self.batch, names=self.config.refresh.tables.model_dump(),
-                      dedup=self.config.dedup.model_dump(mode="json"), clean=self.config.clean.model_dump(mode="json"))
+                      dedup=self.config.dedup.model_dump(mode="json"), clean=self.config.clean.model_dump(mode="json"),
+                      # the list files' sizes and times, as clean's own key has them
+                      **({"blocklists": fingerprint(blocklists)} if blocklists.enabled else {}))
         version = lambda p: self.tables.version(p) if self.tables.exists(p) else None  # noqa: E731
         now = {f"{self.raw}#after": last_consumed(self.log_rows), self.raw: version(self.raw),
                self.paths["index"]: version(self.paths["index"]),
@@ -260,7 +265,7 @@ class RefreshStages:
         self.paragraph_rows = (with_refresh(C.paragraph_rows(boilerplate.paragraphs), self.batch)
                                if boilerplate.paragraphs is not None else None)
         found = C.report_inputs(final, boilerplate.top_lines, cfg, boilerplate.paragraphs)
-        metrics = clean_sections(docs_in, found, boilerplate.stats)["metrics"]
+        metrics = clean_sections(docs_in, found, boilerplate.stats, boilerplate.blocklist)["metrics"]
         self.steps["clean"] = {
             "rows_in": docs_in, "rows_out": metrics["kept"], "seconds": self._seconds("clean."),
             "details": {"rejected": metrics["rejected"], "rejected_by_filter": metrics["rejected_by_filter"],
@@ -269,6 +274,7 @@ class RefreshStages:
                         "site_boilerplate_lines": boilerplate.stats.get("site_boilerplate_lines"),
                         "paragraphs_removed": metrics["paragraphs_removed"],
                         "paragraphs_version_read": paragraph_version,
+                        "url_blocklist_blocked": metrics["url_blocklist_blocked"],
                         "pages_not_cleaned": self.steps["dedup"]["rows_in"] - docs_in}}
 
     def write(self) -> None:
