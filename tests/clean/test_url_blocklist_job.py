@@ -130,7 +130,7 @@ def test_report_counts_per_list_with_example_urls(runs):
     assert section["urls_missing"] == 1 and section["urls_invalid"] == 1
     assert section["urls_checked"] == len(runs["rows"])
     assert report["metrics"]["rejected_by_filter"]["url_blocklist"] == len(runs["blocked"])
-    assert set(report["metrics"]["worker_seconds"]) == {"url_blocklist", "prepare", "lines", "filters"}
+    assert set(report["metrics"]["worker_seconds"]) == {"url_blocklist", "prepare", "lines", "filters", "step_pii"}
     # the blocked pages never reached the input step: its document count is the unblocked rows'
     steps = {s["step"]: s for s in report["steps"]}
     assert steps["input"]["docs"] == len(runs["rows"]) - len(runs["blocked"])
