@@ -66,7 +66,8 @@ def planted_vs_found(spark, conf: list[str], lake: Path, spec: CorpusSpec) -> di
     return {
         "pages on blocklisted domains": outcomes(blocked),
         # an item quoted by two articles stays in the first by the keep order: paragraph dedup removes the
-        # second copy before the decontaminate step sees it, so that article is kept, clean
+        # second copy before the decontaminate step sees it, so that article is kept, clean (37 quotes drawn
+        # from 50 items hold about 11 repeats: measured 24 rejected, 12 kept, 1 emptied by paragraph dedup)
         "articles quoting a benchmark item": outcomes(contaminated),
         "articles with planted PII": outcomes(set(pii)),
         "PII values in the kept ones, planted / flagged (flag mode)": {
@@ -98,7 +99,7 @@ def main() -> int:
     try:
         batch0, batch1 = out / "batches" / "0", out / "batches" / "1"
         spec = CorpusSpec(docs=args.docs, seed=args.seed, bad_record_rate=0.002, contaminated_fraction=0.02,
-                          pii_fraction=0.03, blocked_fraction=0.02, benchmark_items=200)
+                          pii_fraction=0.03, blocked_fraction=0.02, benchmark_items=50)
         gen = write_corpus(spec, str(batch0))
         benchmark = plants.write_benchmark(spec.seed, spec.benchmark_items, str(out / "benchmark.jsonl"))["path"]
         blocklist = plants.write_blocklist(plants.blocked_domains(spec.seed), str(out / "blocklist.txt"))["path"]
