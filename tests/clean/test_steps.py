@@ -174,3 +174,24 @@ def test_steps_results_do_not_depend_on_batch_boundaries():
         return [{k: v for k, v in r.items() if not k.startswith("__sec")} for r in rows]
 
     assert run([PII_ROWS]) == run([PII_ROWS[:2], PII_ROWS[2:3], PII_ROWS[3:]])
+
+
+def test_the_files_clean_reads_are_in_its_run_key(tmp_path):
+    # an edited benchmark or blocklist file must make a new run, never resume the old result
+    import os
+
+    from corpussieve.clean.config import CleanConfig
+    from corpussieve.clean.stages import files_read
+
+    bench, block = tmp_path / "bench.jsonl", tmp_path / "block.txt"
+    bench.write_text('{"id": "a", "question": "one two three four five six seven eight nine ten"}\n')
+    block.write_text("casino.example\n")
+    cfg = CleanConfig.model_validate({
+        "url_blocklist": {"lists": [{"name": "gambling", "path": str(block), "format": "domains"}]},
+        "steps": {"decontaminate": {"enabled": True, "benchmarks": [f"synth={bench}"]}}})
+    before = files_read(cfg)
+    assert set(before) == {"blocklists", "benchmarks"} and files_read(CleanConfig()) == {}
+    bench.write_text(bench.read_text() + '{"id": "b", "question": "eleven twelve"}\n')
+    os.utime(block, ns=(1, 1))
+    after = files_read(cfg)
+    assert after["benchmarks"] != before["benchmarks"] and after["blocklists"] != before["blocklists"]

@@ -52,7 +52,6 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     from corpussieve.clean import stages
-    from corpussieve.clean.blocklist import fingerprint
     from corpussieve.clean.report import render_html, report_sections
 
     cfg = ctx.config.clean
@@ -65,8 +64,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     keep = ctx.config.dedup.keep  # paragraph dedup orders documents as dedup does
     key = run_key("clean", input=source, input_version=source_version, output=out_dir,
                   config=cfg.model_dump(mode="json"), **({"keep": keep} if cfg.paragraphs.enabled else {}),
-                  # the list files' sizes and times: an updated list makes a new run
-                  **({"blocklists": fingerprint(cfg.url_blocklist)} if cfg.url_blocklist.enabled else {}))
+                  **stages.files_read(cfg))
     done = run.resume(tables, key, [Output(documents_path), Output(rejected_path)], f"{out_dir}/report.json", {})
     if done:
         return done

@@ -69,6 +69,23 @@ class Persisted:
         self.frames = [f for f in self.frames if any(f is s for s in spared)]
 
 
+def files_read(cfg: CleanConfig) -> dict[str, Any]:
+    """The files clean reads besides its input, as run-key entries (names, sizes, modification times): the URL
+    blocklists and the decontaminate step's benchmark files. An updated file makes a new run, in clean's own
+    key and in the lake refresh's."""
+    found: dict[str, Any] = {}
+    if cfg.url_blocklist.enabled:
+        from corpussieve.clean.blocklist import fingerprint
+
+        found["blocklists"] = fingerprint(cfg.url_blocklist)
+    if cfg.steps.decontaminate.enabled:
+        from corpussieve.decontaminate.benchmarks import BenchmarkSpec
+        from corpussieve.decontaminate.benchmarks import fingerprint as benchmark_prints
+
+        found["benchmarks"] = benchmark_prints([BenchmarkSpec.parse(b) for b in cfg.steps.decontaminate.benchmarks])
+    return found
+
+
 def check_input(tables: Any, path: str, version: int) -> tuple[Any, int]:
     """The input table and its row count, with column types and id uniqueness checked (clear errors,
     naming rows)."""
@@ -666,7 +683,7 @@ def report_inputs(final: Any, top: list[dict[str, Any]], cfg: CleanConfig,
 
 __all__ = [
     "Boilerplate", "KEEP_LENGTH", "Paragraphs", "Persisted", "align_with_table", "check_frame", "clean", "check_input",
-    "find_boilerplate", "find_paragraphs", "find_site_lines", "job_sql_conf", "keep_order", "kept_count",
+    "files_read", "find_boilerplate", "find_paragraphs", "find_site_lines", "job_sql_conf", "keep_order", "kept_count",
     "line_counts", "load_blocklist", "output_columns", "paragraph_rows", "prepare", "remove_and_filter",
     "report_inputs", "site_line_rows", "spark_schema", "split_outputs", "spread", "step_audit_fields", "top_lines",
     "url_blocklist", "with_history", "with_keep_length",

@@ -191,13 +191,11 @@ class RefreshStages:
         from corpussieve.runlog import run_key
         from corpussieve.tables import Output
 
-        from corpussieve.clean.blocklist import fingerprint
+        from corpussieve.clean.stages import files_read
 
-        blocklists = self.config.clean.url_blocklist
         key = run_key("refresh", lake=self.lake.root, batch=self.batch, names=self.config.refresh.tables.model_dump(),
                       dedup=self.config.dedup.model_dump(mode="json"), clean=self.config.clean.model_dump(mode="json"),
-                      # the list files' sizes and times, as clean's own key has them
-                      **({"blocklists": fingerprint(blocklists)} if blocklists.enabled else {}))
+                      **files_read(self.config.clean))
         version = lambda p: self.tables.version(p) if self.tables.exists(p) else None  # noqa: E731
         now = {f"{self.raw}#after": last_consumed(self.log_rows), self.raw: version(self.raw),
                self.paths["index"]: version(self.paths["index"]),
