@@ -73,3 +73,20 @@ def test_a_paragraph_an_earlier_batch_holds_is_removed_from_new_documents(spark,
     assert log[(0, "clean")]["paragraphs_removed"] == 1 and log[(1, "clean")]["paragraphs_removed"] == 2
     assert log[(0, "clean")]["paragraphs_version_read"] is None
     assert log[(1, "clean")]["paragraphs_version_read"] == DeltaTable(str(lake / "paragraphs")).version() - 1
+
+    # forget a0: its id leaves `paragraphs` with every row of the paragraphs it kept (batch 1's wire row too),
+    # so the next copy of the wire paragraph is new to the lake and stays
+    (tmp_path / "ids.txt").write_text("a0\n")
+    a0_hashes = {r["hash"] for r in table if r["first_id"] == "a0"}
+    assert line_hash(wire) in a0_hashes and len(a0_hashes) == 6
+    assert main(["forget", "--lake", str(lake), "--ids", str(tmp_path / "ids.txt")], spark=spark) == 0
+    after = rows(lake / "paragraphs")
+    assert not {r["hash"] for r in after} & a0_hashes and "a0" not in {r["first_id"] for r in after}
+    assert len(after) == len(table) - 7
+    version = DeltaTable(str(lake / "paragraphs")).version()
+    assert main(["forget", "--lake", str(lake), "--ids", str(tmp_path / "ids.txt")], spark=spark) == 0
+    assert DeltaTable(str(lake / "paragraphs")).version() == version  # a repeat commits nothing
+
+    write_jsonl(tmp_path / "batch2", [article("c0", maker, "2024-08-01T00:00:00Z", wire)])
+    assert main(["refresh", "--lake", str(lake), "--input", str(tmp_path / "batch2")], spark=spark) == 0
+    assert wire in {r["id"]: r for r in rows(lake / "documents")}["c0"]["text"]

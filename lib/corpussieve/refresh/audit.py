@@ -81,9 +81,23 @@ def read_ids(path: str) -> list[str]:
     return sorted(set(ids))
 
 
+def paragraphs_held_by(tables, path: str, ids: list[str]) -> list[int]:
+    """The paragraph hashes whose first document (``first_id``) is one of ``ids``."""
+    from pyspark.sql import functions as F
+
+    wanted = tables.spark.createDataFrame([(i,) for i in ids], "first_id string")
+    found = (tables.read(path).join(F.broadcast(wanted), "first_id", "left_semi").select("hash").distinct()
+             .collect())
+    return sorted(int(r["hash"]) for r in found)
+
+
 def forget(ctx, lake: Lake, ids: list[str], ids_file: str) -> dict[str, Any]:
     """Delete ``ids`` from every lake table that holds documents by id (a committed Delta DELETE each, none
-    where no row matches), then log it in ``refresh_log`` (step ``forget``)."""
+    where no row matches), then log it in ``refresh_log`` (step ``forget``).
+
+    ``paragraphs`` holds a document's id as ``first_id``, the document that kept a paragraph: every row of such
+    a paragraph goes (those of later batches too, which only say an earlier batch held it), so the id leaves
+    the lake and a later copy of the paragraph is new to the lake, as a re-crawl of a forgotten page is."""
     from corpussieve.refresh import stages
 
     tables, run = ctx.tables, ctx.run
@@ -100,6 +114,12 @@ def forget(ctx, lake: Lake, ids: list[str], ids_file: str) -> dict[str, Any]:
         metadata = {"job": "forget", "run_id": run.run_id, "ids": len(ids), "ids_file": ids_file}
         results = []
         with run.stage("delete") as st:
+            if present.get("paragraphs"):
+                # before the documents: the hashes are found by their first_id, so a forget killed between
+                # two deletes finds them again on its rerun
+                held = paragraphs_held_by(tables, lake.path("paragraphs"), ids)
+                if held:
+                    results.append(tables.delete_ids(lake.path("paragraphs"), "hash", held, metadata))
             for table in ID_TABLES:
                 if present.get(table):
                     results.append(tables.delete_ids(lake.path(table), "id", ids, metadata))
