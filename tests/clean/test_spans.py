@@ -281,3 +281,19 @@ def test_the_clean_stage_and_repetition_strip_agree(spark, tables, planted):
     strip = json.loads((base / "rep" / "report.json").read_text())["strip"]
     assert strip["tokens_removed"] == report["spans"]["tokens_removed"]
     assert strip["predicted_tokens_removed"] == pytest.approx(report["spans"]["predicted_tokens_removed"], abs=0.1)
+
+
+@pytest.mark.spark
+def test_a_run_whose_filters_keep_nothing_removes_nothing(spark, tables, tmp_path):
+    from .test_job import read, run_clean, write_input
+
+    rows = [{"id": f"s{i}", "url": None, "text": "The same short line again.", "fetch_time": None} for i in range(6)]
+    source = write_input(spark, tables, tmp_path / "in", rows, SCHEMA)
+    run_clean(spark, tables, source, tmp_path / "out", sets=[*OFF, *SPANS])
+    docs, rejected, report = _texts(tables, tmp_path / "out")
+    assert not docs and {r["reject_reason"] for r in rejected.values()} == {"length:too_short"}
+    assert all(r["span_tokens_removed"] is None for r in rejected.values())
+    spans = report["spans"]
+    assert (spans["documents"], spans["tokens_removed"], spans["predicted_tokens_removed"], spans["top"]) == (
+        0, 0, 0.0, [])
+    assert read(tables, tmp_path / "out" / "documents") == {}

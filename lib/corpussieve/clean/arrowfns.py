@@ -16,6 +16,10 @@ stage and the report.
 * ``filter_batch``: C4 line rules, language identification, signals and reasons.
 * ``steps_batch``: the document steps (``corpussieve.clean.steps``) on the documents the filters kept: new
   text, each step's audit columns, reasons, counters (``__n_<step>_<counter>``), characters and seconds.
+* ``spans_batch`` (span removal, ``clean.spans``; the Spark side is ``corpussieve.clean.spans``): cut each kept
+  document's text by the cuts the repetition job's strip stage computed, with ``repetition.strip.cut_text``;
+  ``spans_and_steps_batches`` runs it and then the document steps, which wait for it when it is on.
+  ``top_over_limit_rows``: the report's most repeated removed windows from the repetition job's count table.
 
 ``prepare_columns``, ``REMOVE_COLUMNS``, ``filter_columns`` and ``steps_columns`` say which columns each sets (replaced in
 place or appended, in order) and drops, so the Spark stages derive their output schemas from them

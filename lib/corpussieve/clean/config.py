@@ -311,8 +311,8 @@ class SpansConfig(StrictModel):
     enabled: bool = Field(
         False,
         description="Run the spans stage. Off by default: it costs a tokenization of the kept documents, a sort of "
-        "their ids and two shuffles of window hashes (measured in the README: about a repetition run over the "
-        "kept text).",
+        "their texts by the keep order and shuffles of window hashes (measured: +24% on 10,000 generated HTML "
+        "pages, see the README).",
     )
     max_copies: int = Field(
         1, ge=1, description="Copies of a repeated span kept (K of repetition --strip K): 1 keeps the first only."
