@@ -3,7 +3,8 @@
 ``check_input`` and ``spread`` read the input; ``prepare`` and ``remove_and_filter`` run the Arrow
 functions of ``corpussieve.clean.arrowfns`` with ``mapInArrow`` (their Spark schemas derived from the
 columns each function declares); ``find_boilerplate`` is the site-lines stage (``line_counts``,
-``find_site_lines``, ``top_lines``); ``find_paragraphs`` the paragraphs stage (paragraph dedup);
+``find_site_lines``, ``top_lines``); ``find_paragraphs`` the paragraphs stage (paragraph dedup); the spans
+stage (span removal) is ``corpussieve.clean.spans``, which ``clean`` calls after the filters when it is on;
 ``split_outputs`` makes the documents and rejected tables; ``report_inputs`` aggregates what ``corpussieve.clean.report`` turns into report sections.
 """
 
