@@ -16,6 +16,10 @@ stage and the report.
 * ``filter_batch``: C4 line rules, language identification, signals and reasons.
 * ``steps_batch``: the document steps (``corpussieve.clean.steps``) on the documents the filters kept: new
   text, each step's audit columns, reasons, counters (``__n_<step>_<counter>``), characters and seconds.
+* ``spans_batch`` (span removal, ``clean.spans``; the Spark side is ``corpussieve.clean.spans``): cut each kept
+  document's text by the cuts the repetition job's strip stage computed, with ``repetition.strip.cut_text``;
+  ``spans_and_steps_batches`` runs it and then the document steps, which wait for it when it is on.
+  ``top_over_limit_rows``: the report's most repeated removed windows from the repetition job's count table.
 
 ``prepare_columns``, ``REMOVE_COLUMNS``, ``filter_columns`` and ``steps_columns`` say which columns each sets (replaced in
 place or appended, in order) and drops, so the Spark stages derive their output schemas from them
@@ -65,13 +69,16 @@ TIMERS: tuple[str, ...] = ("prepare", "lines", "filters")
 
 
 def char_steps(cfg: CleanConfig) -> tuple[str, ...]:
-    """``STEPS`` and then every enabled document step: the ``__chars_<step>`` columns, in pipeline order."""
-    return (*STEPS, *(step.name for step, _ in enabled_steps(cfg.steps)))
+    """``STEPS``, ``spans`` when span removal is on, then every enabled document step: the ``__chars_<step>``
+    columns, in pipeline order."""
+    return (*STEPS, *(["spans"] if cfg.spans.enabled else []), *(step.name for step, _ in enabled_steps(cfg.steps)))
 
 
 def timers(cfg: CleanConfig) -> tuple[str, ...]:
-    """``TIMERS`` and then ``step_<name>`` per enabled document step: the ``__sec_<timer>`` columns."""
-    return (*TIMERS, *(f"step_{step.name}" for step, _ in enabled_steps(cfg.steps)))
+    """``TIMERS``, ``spans`` (cutting the texts) when span removal is on, then ``step_<name>`` per enabled
+    document step: the ``__sec_<timer>`` columns."""
+    return (*TIMERS, *(["spans"] if cfg.spans.enabled else []),
+            *(f"step_{step.name}" for step, _ in enabled_steps(cfg.steps)))
 
 
 def step_counter_columns(cfg: CleanConfig) -> list[tuple[str, str, str]]:
@@ -458,8 +465,114 @@ def remove_and_filter_batch(
     stack: FilterStack | None = None,
     runner: StepRunner | None = None,
 ) -> pa.RecordBatch:
-    """``remove_batch``, ``filter_batch`` and ``steps_batch`` in one Python pass (two Arrow round trips fewer)."""
-    return steps_batch(filter_batch(remove_batch(batch, corpus_hashes, sample_hashes), cfg, stack), cfg, runner)
+    """``remove_batch``, ``filter_batch`` and ``steps_batch`` in one Python pass (two Arrow round trips fewer).
+    With span removal on, the document steps wait for it (``spans_and_steps_batches``): ``runner`` None."""
+    filtered = filter_batch(remove_batch(batch, corpus_hashes, sample_hashes), cfg, stack)
+    return filtered if cfg.spans.enabled else steps_batch(filtered, cfg, runner)
+
+
+# -- span removal (``corpussieve.clean.spans``) ---------------------------------------------------------------
+#: what the spans stage joins to each document it changed (by id): its text's length in the cut unit, its cuts
+#: (flat int64 (start, end) pairs, ``repetition.arrowfns.STRIPPED_DDL``'s) and the tokens removed
+SPAN_JOINED: tuple[str, ...] = ("__span_units", "__span_cuts", "__span_removed")
+#: the audit column: tokens span removal took from the document (null where it did not run: rejected rows)
+SPAN_AUDIT = pa.field("span_tokens_removed", pa.int64())
+
+
+def spans_columns() -> tuple[list[pa.Field], tuple[str, ...]]:
+    """The columns ``spans_batch`` sets (``text`` and ``__reasons`` in place, the audit column, characters and
+    seconds), and the joined ones it drops."""
+    return ([pa.field("text", pa.string()), pa.field("__reasons", pa.list_(pa.string())), SPAN_AUDIT,
+             pa.field("__chars_spans", pa.int64()), pa.field("__sec_spans", pa.float64())], SPAN_JOINED)
+
+
+def spans_batch(batch: pa.RecordBatch, unit: str, min_chars_left: int) -> pa.RecordBatch:
+    """Cut the texts of the documents the filters kept by their joined cuts (``SPAN_JOINED``, null for a
+    document that lost nothing); ``unit``: 'bytes' (BPE tokenizers) or 'words'. A document left with nothing
+    but whitespace is rejected ``spans:no_text_left``, one left with fewer than ``min_chars_left`` characters
+    (whitespace stripped) ``spans:too_short``; documents span removal did not touch are never judged again."""
+    # imported here: a clean worker loads the repetition job's strip core only when the stage is on
+    from corpussieve.repetition.arrowfns import binary_values
+    from corpussieve.repetition.strip import cut_text
+
+    from corpussieve.clean.reasons import SPANS
+
+    n = batch.num_rows
+    started = time.perf_counter()
+    texts = column(batch, "text").to_pylist()
+    reasons = column(batch, "__reasons").to_pylist()
+    units = column(batch, "__span_units").to_pylist()
+    removed_in = column(batch, "__span_removed").to_pylist()
+    pairs, offsets = binary_values(column(batch, "__span_cuts"), np.int64)
+    out_text: list[str | None] = []
+    removed: list[int | None] = []
+    chars: list[int | None] = []
+    for i in range(n):
+        text = texts[i]
+        if text is None or reasons[i]:
+            out_text.append(text)
+            removed.append(None)
+            chars.append(None)
+            continue
+        lost = int(removed_in[i] or 0)
+        lo, hi = int(offsets[i]), int(offsets[i + 1])
+        if hi > lo:
+            text = cut_text(text, pairs[lo:hi], unit, units[i])
+            left = len(text.strip())
+            if not left:
+                reasons[i] = [SPANS["no_text_left"]]
+            elif left < min_chars_left:
+                reasons[i] = [SPANS["too_short"]]
+        out_text.append(text)
+        removed.append(lost)
+        chars.append(len(text))
+    seconds = (time.perf_counter() - started) / max(n, 1)
+    return with_columns(batch, {
+        "text": pa.array(out_text, pa.string()),
+        "__reasons": pa.array(reasons, pa.list_(pa.string())),
+        SPAN_AUDIT.name: pa.array(removed, pa.int64()),
+        "__chars_spans": pa.array(chars, pa.int64()),
+        "__sec_spans": pa.array(np.full(n, seconds), pa.float64()),
+    }, drop=SPAN_JOINED)
+
+
+def spans_and_steps_batches(
+    cfg: CleanConfig, unit: str, min_chars_left: int, step_payloads: dict[str, Any] | None = None,
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The last pass with span removal on: ``spans_batch`` then ``steps_batch`` (the document steps run on the
+    text span removal left, so the PII spans' offsets and what decontamination cuts are the output text's)."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        runner = StepRunner(cfg.steps, step_payloads)
+        for batch in batches:
+            yield steps_batch(spans_batch(batch, unit, min_chars_left), cfg, runner)
+
+    return run
+
+
+TOP_WINDOWS_DDL = "hash long, count long"
+
+
+def top_over_limit_rows(batch: pa.RecordBatch, max_copies: int, limit: int) -> pa.RecordBatch:
+    """The ``limit`` most counted windows over ``max_copies`` of a batch of the repetition job's repeated-window
+    rows (``REPEATED_DDL``: packed hashes and counts per bucket), as (hash, count) rows: the report's most
+    repeated spans removed, gathered without unpacking the table in Spark."""
+    from corpussieve.repetition.arrowfns import binary_values
+
+    hashes, _ = binary_values(column(batch, "hashes"), np.uint64)
+    counts, _ = binary_values(column(batch, "counts"), np.int64)
+    over = np.flatnonzero(counts > max_copies)
+    top = over[np.lexsort((hashes[over], -counts[over]))[:limit]]
+    return pa.record_batch({"hash": pa.array(hashes[top].view(np.int64), pa.int64()),
+                            "count": pa.array(counts[top], pa.int64())})
+
+
+def top_over_limit_map(max_copies: int, limit: int) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            yield top_over_limit_rows(batch, max_copies, limit)
+
+    return run
 
 
 def prepare_batches(
@@ -487,7 +600,7 @@ def remove_and_filter_batches(
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         stack = filter_stack(cfg)
-        runner = StepRunner(cfg.steps, step_payloads)
+        runner = None if cfg.spans.enabled else StepRunner(cfg.steps, step_payloads)
         for batch in batches:
             yield remove_and_filter_batch(batch, corpus_hashes, sample_hashes, cfg, stack, runner)
 
@@ -495,8 +608,10 @@ def remove_and_filter_batches(
 
 
 __all__ = [
-    "BLOCKLIST_COLUMNS", "BatchLines", "LINE_KEY", "REMOVE_COLUMNS", "SAMPLE_LINE", "STEPS", "TIMERS", "audit_columns",
+    "BLOCKLIST_COLUMNS", "BatchLines", "LINE_KEY", "REMOVE_COLUMNS", "SAMPLE_LINE", "SPAN_AUDIT", "SPAN_JOINED", "STEPS",
+    "TIMERS", "TOP_WINDOWS_DDL", "audit_columns",
     "blocklist_batch", "blocklist_batches", "char_steps", "filter_batch", "filter_columns", "output_schema",
     "prepare_batch", "prepare_batches", "prepare_columns", "remove_and_filter_batch", "remove_and_filter_batches",
-    "remove_batch", "step_counter_columns", "steps_batch", "steps_columns", "timers",
+    "remove_batch", "spans_and_steps_batches", "spans_batch", "spans_columns", "step_counter_columns", "steps_batch",
+    "steps_columns", "timers", "top_over_limit_map", "top_over_limit_rows",
 ]  # fmt: skip

@@ -16,7 +16,11 @@ the Python workers run in ``corpussieve.clean.arrowfns``):
    the corpus and find its first document by the dedup keep order (``dedup.keep``); every other copy goes
    on its document's drop list.
 5. ``filters``: join each document to its site's boilerplate list and its paragraph drop list (broadcast
-   when small), then one ``mapInArrow`` drops those lines and the corpus-wide ones and runs the filter stack.
+   when small), then one ``mapInArrow`` drops those lines and the corpus-wide ones, runs the filter stack and
+   the document steps (``clean.steps``).
+   ``spans`` (``clean.spans.enabled``, off by default): span removal on the documents the filters kept, with
+   the repetition job's stages (``corpussieve.clean.spans``); the document steps then run after it, in the
+   pass that cuts the texts.
 6. ``write``: ``DIR/documents`` and ``DIR/rejected`` in one ``write_all`` (a failure commits nothing).
 7. ``report``: ``DIR/report.json`` and ``DIR/report.html``.
 
@@ -53,6 +57,7 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     from corpussieve.clean import stages
     from corpussieve.clean.report import render_html, report_sections
+    from corpussieve.clean.spans import spans_settings
 
     cfg = ctx.config.clean
     run = ctx.run
@@ -61,9 +66,12 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
     out_dir = tables.normalize(args.output)
     documents_path, rejected_path = f"{out_dir}/documents", f"{out_dir}/rejected"
     source_version = tables.version(source)
-    keep = ctx.config.dedup.keep  # paragraph dedup orders documents as dedup does
+    keep = ctx.config.dedup.keep  # paragraph dedup and span removal order documents as dedup does
+    spans = spans_settings(ctx.config)  # span removal runs the repetition job's stages with these settings
     key = run_key("clean", input=source, input_version=source_version, output=out_dir,
-                  config=cfg.model_dump(mode="json"), **({"keep": keep} if cfg.paragraphs.enabled else {}),
+                  config=cfg.model_dump(mode="json"),
+                  **({"keep": keep} if cfg.paragraphs.enabled or cfg.spans.enabled else {}),
+                  **({"spans": spans.model_dump(mode="json")} if spans is not None else {}),
                   **stages.files_read(cfg))
     done = run.resume(tables, key, [Output(documents_path), Output(rejected_path)], f"{out_dir}/report.json", {})
     if done:
@@ -79,7 +87,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
 
     persisted = stages.Persisted()
     try:
-        final, boilerplate = stages.clean(ctx.spark, run, df, docs_in, cfg, persisted, keep=keep)
+        final, boilerplate = stages.clean(ctx.spark, run, df, docs_in, cfg, persisted, keep=keep, spans=spans)
 
         documents, rejected = stages.split_outputs(final, out_columns)
         with run.stage("write") as st:
@@ -91,7 +99,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
             st.details["rejected_version"] = results[1].version
 
         with run.stage("report") as st:
-            found = stages.report_inputs(final, boilerplate.top_lines, cfg, boilerplate.paragraphs)
+            found = stages.report_inputs(final, boilerplate.top_lines, cfg, boilerplate.paragraphs, boilerplate.spans)
             report = report_sections(docs_in, found, boilerplate.stats, boilerplate.blocklist)
             run.outputs = [r.as_dict() for r in results]
             run.metrics.update(report["metrics"])
@@ -106,6 +114,7 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
         "docs_in": docs_in, "kept": metrics["kept"], "rejected_rows": metrics["rejected"],
         "rejected_by_filter": metrics["rejected_by_filter"], "boilerplate_lines_removed": metrics["lines_removed"],
         "paragraphs_removed": metrics["paragraphs_removed"],
+        "span_tokens_removed": metrics["span_tokens_removed"],
         "url_blocklist_blocked": metrics["url_blocklist_blocked"],
         "seconds": round(seconds, 1), "pages_per_second": run.metrics["pages_per_second"],
         "report": f"{out_dir}/report.json",

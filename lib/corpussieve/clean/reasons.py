@@ -68,9 +68,17 @@ FILTER_STACK = declare("filters", {
     "error": "the filter stack raised an unexpected error (the worker logs it)",
 })  # fmt: skip
 
+#: span removal after the filters (``corpussieve.clean.spans``)
+SPANS = declare("spans", {
+    "no_text_left": "nothing was left after removing the token spans seen more than clean.spans.max_copies times "
+                    "whose earlier copies other documents (or this one) keep",
+    "too_short": "span removal left fewer characters than clean.spans.min_chars_left (by default the length "
+                 "filter's min_chars)",
+})  # fmt: skip
+
 #: the steps whose reasons the clean job gives: the steps above, then each filter's, then the document steps'
 STEPS: tuple[str, ...] = ("url_blocklist", "extract", "input", "prepare", "site_lines", "paragraphs", "filters",
-                          *(f.name for f in FILTERS), "steps", *(s.name for s in DOCUMENT_STEPS if s.reasons))
+                          *(f.name for f in FILTERS), "spans", "steps", *(s.name for s in DOCUMENT_STEPS if s.reasons))
 
 _GQ, _GR, _C4, _FW = GopherQuality.codes, GopherRepetition.codes, C4.codes, FineWebQuality.codes
 
@@ -79,7 +87,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     # nothing worth keeping was found or left after boilerplate removal
     "no_content": (
         EXTRACT["no_main_text"], INPUT["no_text_left"], INPUT["empty"], SITE_LINES["no_text_left"],
-        PARAGRAPHS["no_text_left"],
+        PARAGRAPHS["no_text_left"], SPANS["no_text_left"], SPANS["too_short"],
         LengthFilter.codes["too_short"], _GQ["too_few_words"], _C4["too_few_sentences"],
     ),
     # text that is not prose: lists, menus, tables, labels

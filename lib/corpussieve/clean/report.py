@@ -77,6 +77,8 @@ def report_sections(docs_in: int, found: dict[str, Any], lines_stats: dict[str, 
         "paragraphs_removed": int(totals.get("lines_paragraph") or 0),
         "paragraph_chars_removed": int(totals.get("chars_paragraph") or 0),
         "docs_with_paragraphs_removed": int(totals.get("docs_paragraph") or 0),
+        "span_tokens_removed": int((found.get("spans") or {}).get("tokens_removed") or 0),
+        "docs_with_spans_removed": int((found.get("spans") or {}).get("documents_changed") or 0),
         "languages_kept": languages, "extraction_modes": modes,
         "worker_seconds": {timer: round(float(totals.get(f"sec_{timer}") or 0.0), 2)
                            for timer in (*(["url_blocklist"] if "sec_url_blocklist" in totals else []), *timer_names)},
@@ -92,7 +94,24 @@ def report_sections(docs_in: int, found: dict[str, Any], lines_stats: dict[str, 
                 "reasons": reason_rows(by_first), "reasons_any": reason_rows(by_any)}
     if "paragraphs" in found:
         sections["paragraphs"] = found["paragraphs"]
+    if "spans" in found:
+        sections["spans"] = spans_section(found["spans"], by_any)
     return {"metrics": metrics, "sections": sections}
+
+
+def spans_section(stats: dict[str, Any], by_any: dict[str, int]) -> dict[str, Any]:
+    """The spans section: what span removal measured and removed, the prediction beside it, the documents it
+    rejected per reason, and the most repeated removed windows."""
+    section = dict(stats)
+    section.pop("broadcast_max_bytes", None)
+    section["rejected"] = {r: n for r, n in by_any.items() if r.split(":", 1)[0] == "spans"}
+    section["definition"] = (
+        f"Every window of {stats.get('span_tokens')} {stats.get('tokenizer')} tokens seen more than "
+        f"{stats.get('max_copies')} times among the documents the filters kept keeps its first "
+        f"{stats.get('max_copies')} occurrences in the keep order ({stats.get('keep')}, then position) and loses "
+        "every later one (repetition --strip K's definitions). Predicted: 1 - K/M(t) summed over tokens whose "
+        "most repeated window is seen M(t) > K times.")
+    return section
 
 
 def render_html(report: dict[str, Any]) -> str:
@@ -178,6 +197,25 @@ def render_html(report: dict[str, Any]) -> str:
                             [(t.get("paragraph"), t["docs"], t["first_id"] or "an earlier batch") for t in top],
                             sample_cols=(0,))
         parts.append(("Repeated paragraphs", body))
+
+    spans = report.get("spans")
+    if spans is not None:
+        body = H.cards([("tokens removed", spans.get("tokens_removed", 0)),
+                        ("predicted", spans.get("predicted_tokens_removed", "not measured")),
+                        ("documents touched", spans.get("documents_changed", 0)),
+                        ("documents rejected", sum((spans.get("rejected") or {}).values())),
+                        ("tokens before", spans.get("tokens_before", 0)),
+                        ("over-limit windows", spans.get("over_limit_windows", 0)),
+                        ("repeated token fraction before",
+                         f"{100 * spans['repeated_token_fraction_before']:.2f}%"
+                         if spans.get("repeated_token_fraction_before") is not None else "not measured")])
+        body += f'<p class="note">{H.esc(spans.get("definition", ""))}</p>'
+        top = spans.get("top", [])
+        if top:
+            body += H.table(["window (its last kept copy)", "copies", "copies removed", "kept in"],
+                            [(t.get("text"), t["count"], t["copies_removed"], t.get("kept_in")) for t in top],
+                            sample_cols=(0,))
+        parts.append(("Repeated spans removed", body))
 
     for ds in report.get("document_steps") or []:
         body = H.cards([("documents it ran on", ds["docs"]), ("worker seconds", ds["worker_seconds"])])

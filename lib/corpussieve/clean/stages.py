@@ -3,7 +3,8 @@
 ``check_input`` and ``spread`` read the input; ``prepare`` and ``remove_and_filter`` run the Arrow
 functions of ``corpussieve.clean.arrowfns`` with ``mapInArrow`` (their Spark schemas derived from the
 columns each function declares); ``find_boilerplate`` is the site-lines stage (``line_counts``,
-``find_site_lines``, ``top_lines``); ``find_paragraphs`` the paragraphs stage (paragraph dedup);
+``find_site_lines``, ``top_lines``); ``find_paragraphs`` the paragraphs stage (paragraph dedup); the spans
+stage (span removal) is ``corpussieve.clean.spans``, which ``clean`` calls after the filters when it is on;
 ``split_outputs`` makes the documents and rejected tables; ``report_inputs`` aggregates what ``corpussieve.clean.report`` turns into report sections.
 """
 
@@ -20,6 +21,7 @@ import numpy as np
 from corpussieve.clean.arrowfns import (
     BLOCKLIST_COLUMNS,
     REMOVE_COLUMNS,
+    SPAN_AUDIT,
     audit_columns,
     char_steps,
     STEPS,
@@ -52,6 +54,10 @@ class Persisted:
         df = df.persist(StorageLevel.MEMORY_AND_DISK)
         self.frames.append(df)
         return df
+
+    def persist(self, df: Any) -> Any:
+        """``keep`` under the name the repetition job's stages call (clean's spans stage runs them)."""
+        return self.keep(df)
 
     def broadcast(self, spark: Any, value: Any) -> Any:
         """``value`` broadcast once to the workers; ``release`` unpersists it (the driver keeps its copy, so a
@@ -123,20 +129,22 @@ def output_columns(df: Any, cfg: CleanConfig) -> list[str]:
     columns = [c for c in df.columns if cfg.job.keep_html or c != "html"]
     if "text" not in columns:
         columns.append("text")
-    added = ("language", "language_score", "quality", *audit_columns(cfg))
+    spans = [SPAN_AUDIT.name] if cfg.spans.enabled else []
+    added = ("language", "language_score", "quality", *spans, *audit_columns(cfg))
     return [*columns, *[c for c in added if c not in columns]]
 
 
 def step_audit_fields(cfg: CleanConfig) -> list[Any]:
-    """Spark ``StructField``s of every registered document step's audit columns, enabled or not (what a
-    table written by clean may have gained since it was created, or may hold from when a step was on)."""
+    """Spark ``StructField``s of span removal's and every registered document step's audit columns, enabled or
+    not (what a table written by clean may have gained since it was created, or may hold from when a step was
+    on)."""
     from pyspark.sql.pandas.types import from_arrow_type
     from pyspark.sql.types import StructField
 
     from corpussieve.clean.steps import STEPS as DOCUMENT_STEPS
 
-    return [StructField(f.name, from_arrow_type(f.type), True)
-            for step in DOCUMENT_STEPS for f in step.columns(getattr(cfg.steps, step.name))]
+    fields = [SPAN_AUDIT, *(f for step in DOCUMENT_STEPS for f in step.columns(getattr(cfg.steps, step.name)))]
+    return [StructField(f.name, from_arrow_type(f.type), True) for f in fields]
 
 
 def align_with_table(tables: Any, path: str, frame: Any, cfg: CleanConfig) -> tuple[Any, list[str]]:
@@ -303,6 +311,8 @@ class Boilerplate:
     site_pairs: Any = None
     #: what the paragraphs stage found (``find_paragraphs``; None when it is off)
     paragraphs: Paragraphs | None = None
+    #: what the spans stage found (``corpussieve.clean.spans.Spans``; None when it is off)
+    spans: Any = None
     blocklist: dict[str, Any] = field(default_factory=lambda: {"enabled": False})
 
 
@@ -532,6 +542,8 @@ def remove_and_filter(prepared: Any, boilerplate: Boilerplate, cfg: CleanConfig)
     sample_hashes = np.array(sorted(set(sampled)), dtype=np.int64)
     removed = spark_schema(staged.schema, *REMOVE_COLUMNS)
     filtered = spark_schema(removed, filter_columns(filter_stack(cfg)))
+    if cfg.spans.enabled:  # the document steps run after span removal (``corpussieve.clean.spans``)
+        return staged.mapInArrow(remove_and_filter_batches(cfg, boilerplate.corpus_hashes, sample_hashes), filtered)
     schema = spark_schema(filtered, steps_columns(cfg))
     payloads = step_payloads(cfg.steps, prepared.sparkSession)
     return staged.mapInArrow(remove_and_filter_batches(cfg, boilerplate.corpus_hashes, sample_hashes, payloads),
@@ -540,17 +552,21 @@ def remove_and_filter(prepared: Any, boilerplate: Boilerplate, cfg: CleanConfig)
 
 def clean(spark: Any, run: Any, df: Any, docs_in: int, cfg: CleanConfig, persisted: Persisted,
           history: Any = None, keep_counts: bool = False, prefix: str = "", keep: str = "lowest_id",
-          paragraph_history: Any = None) -> tuple[Any, Boilerplate]:
-    """Run the url_blocklist (when configured), prepare, site_lines, paragraphs and filters stages over ``df``
+          paragraph_history: Any = None, spans: Any = None) -> tuple[Any, Boilerplate]:
+    """Run the url_blocklist (when configured), prepare, site_lines, paragraphs, filters and spans stages over ``df``
     as timed stages of ``run`` (named with ``prefix``); return the persisted per-document frame (``__reasons``
     empty for kept documents) and what the line stages found (``Boilerplate.blocklist``: what the url_blocklist
     stage loaded). ``history``: earlier batches' line counts (``find_boilerplate``);
     ``keep``: the keep rule that orders documents for paragraph dedup (``dedup.keep``);
     ``paragraph_history``: earlier batches' paragraphs (``find_paragraphs``); ``keep_counts``: this batch's
-    line counts and paragraphs stay cached (a lake appends them to its ``site_lines`` and ``paragraphs``)."""
+    line counts and paragraphs stay cached (a lake appends them to its ``site_lines`` and ``paragraphs``);
+    ``spans``: the repetition settings of span removal (``corpussieve.clean.spans.spans_settings``; required
+    when ``clean.spans`` is on, over this ``df`` alone)."""
+    if cfg.spans.enabled and spans is None:
+        raise ValueError("clean.spans is on: pass its settings (corpussieve.clean.spans.spans_settings)")
     blocklist, blocklist_stats = load_blocklist(spark, run, cfg, persisted, prefix)
     with job_sql_conf(spark, cfg):
-        if cfg.paragraphs.enabled:
+        if cfg.paragraphs.enabled or cfg.spans.enabled:
             df = with_keep_length(df, keep)
         with run.stage(f"{prefix}prepare", rows_in=docs_in) as st:
             prepared = persisted.keep(prepare(df, cfg, blocklist))
@@ -571,10 +587,20 @@ def clean(spark: Any, run: Any, df: Any, docs_in: int, cfg: CleanConfig, persist
             final = persisted.keep(remove_and_filter(prepared, boilerplate, cfg))
             st.rows_out = kept_count(final)
             # everything downstream reads ``final`` now (and this batch's line counts, when kept for a lake)
-            kept = [final, *(boilerplate.batch_counts or ())] if keep_counts else [final]
+            lake = [*(boilerplate.batch_counts or ())] if keep_counts else []
             if keep_counts and boilerplate.paragraphs is not None:
-                kept.append(boilerplate.paragraphs.ranked)
-            persisted.release(but=kept)
+                lake.append(boilerplate.paragraphs.ranked)
+            persisted.release(but=[final, *lake])
+
+        if cfg.spans.enabled:
+            from corpussieve.clean.spans import apply_spans, find_spans
+
+            with run.stage(f"{prefix}spans", rows_in=st.rows_out) as st:
+                boilerplate.spans = find_spans(spark, final, cfg, spans, keep, persisted)
+                final = persisted.keep(apply_spans(final, boilerplate.spans, cfg, spans))
+                st.rows_out = kept_count(final)
+                st.details.update(boilerplate.spans.stats)
+                persisted.release(but=[final, *lake])
     return final, boilerplate
 
 
@@ -601,13 +627,14 @@ def split_outputs(final: Any, columns: Sequence[str]) -> tuple[Any, Any]:
 
 
 def report_inputs(final: Any, top: list[dict[str, Any]], cfg: CleanConfig,
-                  paragraphs: Paragraphs | None = None) -> dict[str, Any]:
+                  paragraphs: Paragraphs | None = None, spans: Any = None) -> dict[str, Any]:
     """Everything the report counts, from the persisted per-document frame (one pass, plus small queries):
     ``totals`` (worker seconds, rows, kept, line and character sums), ``counts`` (documents per first
     failing step, first reason, any reason, kept language, extraction mode), ``examples`` (the first
     rejected rows of each first reason), ``top_lines`` with each line's text, what the report needs of the
     config: ``char_steps``, ``timers`` and ``document_steps`` (each enabled step's counters summed), and, with
-    the paragraphs stage, ``paragraphs``: its statistics and ``top`` paragraphs with their text."""
+    the paragraphs stage, ``paragraphs``: its statistics and ``top`` paragraphs with their text; with the spans
+    stage (``spans``: ``corpussieve.clean.spans.Spans``), ``spans``: its statistics and the top removed windows."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -678,6 +705,8 @@ def report_inputs(final: Any, top: list[dict[str, Any]], cfg: CleanConfig,
              "char_steps": list(char_steps(cfg)), "timers": list(timers(cfg)), "document_steps": document_steps}
     if paragraphs is not None:
         found["paragraphs"] = {**paragraphs.stats, "top": top_paragraphs}
+    if spans is not None:
+        found["spans"] = {**spans.stats, "top": list(spans.top)}
     return found
 
 

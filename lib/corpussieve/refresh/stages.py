@@ -191,10 +191,13 @@ class RefreshStages:
         from corpussieve.runlog import run_key
         from corpussieve.tables import Output
 
+        from corpussieve.clean.spans import spans_settings
         from corpussieve.clean.stages import files_read
 
+        spans = spans_settings(self.config)
         key = run_key("refresh", lake=self.lake.root, batch=self.batch, names=self.config.refresh.tables.model_dump(),
                       dedup=self.config.dedup.model_dump(mode="json"), clean=self.config.clean.model_dump(mode="json"),
+                      **({"spans": spans.model_dump(mode="json")} if spans is not None else {}),
                       **files_read(self.config.clean))
         version = lambda p: self.tables.version(p) if self.tables.exists(p) else None  # noqa: E731
         now = {f"{self.raw}#after": last_consumed(self.log_rows), self.raw: version(self.raw),
@@ -241,6 +244,7 @@ class RefreshStages:
     def clean(self) -> None:
         from corpussieve.clean import stages as C
         from corpussieve.clean.report import report_sections as clean_sections
+        from corpussieve.clean.spans import spans_settings
 
         cfg = self.config.clean
         with self.run.stage("clean.read") as st:
@@ -255,14 +259,14 @@ class RefreshStages:
         self._persisted = C.Persisted()
         final, boilerplate = C.clean(self.spark, self.run, df, docs_in, cfg, self._persisted, history,
                                      keep_counts=True, prefix="clean.", keep=self.config.dedup.keep,
-                                     paragraph_history=paragraph_history)
+                                     paragraph_history=paragraph_history, spans=spans_settings(self.config))
         documents, rejected = C.split_outputs(final, C.output_columns(df, cfg))
         self.documents, self.rejected = with_refresh(documents, self.batch), with_refresh(rejected, self.batch)
         self.site_rows = (with_refresh(C.site_line_rows(*boilerplate.batch_counts), self.batch)
                           if boilerplate.batch_counts else None)
         self.paragraph_rows = (with_refresh(C.paragraph_rows(boilerplate.paragraphs), self.batch)
                                if boilerplate.paragraphs is not None else None)
-        found = C.report_inputs(final, boilerplate.top_lines, cfg, boilerplate.paragraphs)
+        found = C.report_inputs(final, boilerplate.top_lines, cfg, boilerplate.paragraphs, boilerplate.spans)
         metrics = clean_sections(docs_in, found, boilerplate.stats, boilerplate.blocklist)["metrics"]
         self.steps["clean"] = {
             "rows_in": docs_in, "rows_out": metrics["kept"], "seconds": self._seconds("clean."),
@@ -272,6 +276,10 @@ class RefreshStages:
                         "site_boilerplate_lines": boilerplate.stats.get("site_boilerplate_lines"),
                         "paragraphs_removed": metrics["paragraphs_removed"],
                         "paragraphs_version_read": paragraph_version,
+                        # span removal within this batch (cross-batch spans: repetition over the lake)
+                        **({"span_tokens_removed": metrics["span_tokens_removed"],
+                            "docs_with_spans_removed": metrics["docs_with_spans_removed"]}
+                           if boilerplate.spans is not None else {}),
                         "url_blocklist_blocked": metrics["url_blocklist_blocked"],
                         "pages_not_cleaned": self.steps["dedup"]["rows_in"] - docs_in}}
 

@@ -63,8 +63,7 @@ from corpussieve.repetition.strip import (
     CopyLimits,
     byte_cuts,
     copy_limits,
-    cut_text_bytes,
-    cut_text_words,
+    cut_text,
     over_limit_windows,
     smallest_copies,
     strip_tokens,
@@ -177,9 +176,11 @@ TOKENS_DDL = (
 
 
 def tokenize_batch(
-    batch: pa.RecordBatch, tokenizer: Tokenizer, block_tokens: int, first_block: int
+    batch: pa.RecordBatch, tokenizer: Tokenizer, block_tokens: int, first_block: int, carry: tuple[str, ...] = ()
 ) -> tuple[pa.RecordBatch, int]:
-    """Tokenize a batch of (id, text, source) rows; returns the rows of ``TOKENS_DDL`` and the blocks used."""
+    """Tokenize a batch of (id, text, source) rows; returns the rows of ``TOKENS_DDL`` and the blocks used.
+    ``carry``: input columns appended unchanged after them (clean's spans stage carries each document's keep
+    rank)."""
     texts = column(batch, "text").to_pylist()
     tokens = tokenizer.encode_batch(texts)
     lengths = tokens.lengths()
@@ -197,14 +198,16 @@ def tokenize_batch(
             pa.array(hi, pa.int64()),
             pa.array(lo, pa.int64()),
             token_ids,
+            *(column(batch, name) for name in carry),
         ],
-        names=[f.split()[0] for f in TOKENS_DDL.split(", ")],
+        names=[*(f.split()[0] for f in TOKENS_DDL.split(", ")), *carry],
     )
     return out, int(block[-1]) + 1 if block.size else 0
 
 
-def tokens_map(config: RepetitionConfig) -> Callable[[Batches], Batches]:
-    """mapInArrow over (id, text, source): rows of ``TOKENS_DDL``, with the tokenizer loaded once per task."""
+def tokens_map(config: RepetitionConfig, carry: tuple[str, ...] = ()) -> Callable[[Batches], Batches]:
+    """mapInArrow over (id, text, source): rows of ``TOKENS_DDL`` (then the ``carry`` columns), with the
+    tokenizer loaded once per task."""
 
     def tokenize(batches: Batches) -> Batches:
         from pyspark import TaskContext
@@ -214,7 +217,7 @@ def tokens_map(config: RepetitionConfig) -> Callable[[Batches], Batches]:
         next_block = (task.partitionId() if task else 0) << 32
         tokenizer = get_tokenizer(config.tokenizer)
         for batch in batches:
-            out, used = tokenize_batch(batch, tokenizer, config.block_tokens, next_block)
+            out, used = tokenize_batch(batch, tokenizer, config.block_tokens, next_block, carry)
             next_block += used
             yield out
 
@@ -834,12 +837,8 @@ def rebuild_batch(batch: pa.RecordBatch, unit: str, table: str) -> pa.RecordBatc
         if lo == hi or text is None:
             out.append(text)
             continue
-        starts, ends = pairs[lo:hi:2], pairs[lo + 1 : hi : 2]
         try:
-            if unit == "bytes":
-                out.append(cut_text_bytes(text, starts, ends, expected_bytes=units[i]))
-            else:
-                out.append(cut_text_words(text, starts, ends, expected_tokens=units[i]))
+            out.append(cut_text(text, pairs[lo:hi], unit, units[i]))
         except ValueError as err:
             raise InputError(f"cannot cut the text: {err}", table=table, column="text",
                              row_ids=[column(batch, "id")[i].as_py()]) from None

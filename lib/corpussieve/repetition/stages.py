@@ -477,7 +477,16 @@ def keep_ranks(ctx, path: str, version: int, rule: str):
         columns.append(value.alias(f"k{len(order)}"))
         key = F.col(f"k{len(order)}")
         order.append(key.asc_nulls_last() if ascending else key.desc_nulls_last())
-    return df.select(*columns).orderBy(*order).select("id", F.monotonically_increasing_id().alias("keep_rank"))
+    return in_keep_order(df.select(*columns), order, ["id"])
+
+
+def in_keep_order(df, order: list, columns: list):
+    """``columns`` of ``df`` sorted by ``order`` (sort expressions ending with the id), with each row's
+    ``keep_rank``: a long that follows the order (one sort, then ``monotonically_increasing_id``; see
+    ``keep_ranks``). Clean's spans stage ranks its kept documents with it, by clean's own keep-order column."""
+    from pyspark.sql import functions as F
+
+    return df.orderBy(*order).select(*columns, F.monotonically_increasing_id().alias("keep_rank"))
 
 
 def ranked_tokens(tokens_df, ranks):

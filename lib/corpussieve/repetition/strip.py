@@ -241,6 +241,16 @@ def cut_text_words(text: str, starts: np.ndarray, ends: np.ndarray, *, expected_
     return "".join(pieces)
 
 
+def cut_text(text: str, cuts: np.ndarray, unit: str, units: int | None = None) -> str:
+    """``text`` without its cuts: ``cuts`` holds flat int64 (start, end) pairs in the text's UTF-8 bytes
+    (``unit`` 'bytes', a BPE tokenizer: :func:`cut_text_bytes`) or in word tokens ('words':
+    :func:`cut_text_words`); ``units``: the text's length in that unit by its tokens, checked."""
+    starts, ends = cuts[0::2], cuts[1::2]
+    if unit == "bytes":
+        return cut_text_bytes(text, starts, ends, expected_bytes=units)
+    return cut_text_words(text, starts, ends, expected_tokens=units)
+
+
 def predicted_removed(count_mass: MassTable, max_copies: int) -> float:
     """Tokens a cap at ``max_copies`` copies is expected to remove, from the report's token counts M(t).
 
