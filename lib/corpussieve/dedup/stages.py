@@ -388,7 +388,7 @@ class DedupStages:
             truncated=F.sum("truncated"), unled=F.sum("unled"), largest=F.max("largest"),
             edge_rows=F.count("src"))
         self.raw_edges = raw
-        self.counts["raw_edge_rows"] = int(work["edge_rows"])
+        self.raw_edge_rows = int(work["edge_rows"])
         self.counts["buckets"] = int(work["buckets"] or 0)
         for key in ("large", "comparisons", "truncated", "unled", "largest"):
             self.counts[f"bucket_{key}"] = int(work[key] or 0)
@@ -416,7 +416,7 @@ class DedupStages:
         most, against about 19 on the executors. None when the graph or the documents to read are too many
         for the driver (``components_local_max_edges``, ``verify_local_max_documents``)."""
         cfg = self.cfg
-        if self.counts["raw_edge_rows"] > cfg.components_local_max_edges:
+        if self.raw_edge_rows > cfg.components_local_max_edges:
             return None
         raw = self.raw_edges.filter(F.col("src").isNotNull()).select("src", "dst", "similarity").toArrow()
         src, dst, sim = (raw.column(c).to_numpy() for c in ("src", "dst", "similarity"))
@@ -538,6 +538,7 @@ class DedupStages:
             F.row_number().over(ordered).alias("rank"),
             F.first("id").over(ordered).alias("kept_id"),
             F.first("nid").over(ordered).alias("kept_nid"),
+            F.first("origin").over(ordered).alias("kept_origin"),
             F.first("exact_hi").over(ordered).alias("kept_hi"),
             F.first("exact_lo").over(ordered).alias("kept_lo"),
             F.count(F.lit(1)).over(cluster).alias("cluster_size"),
@@ -558,30 +559,33 @@ class DedupStages:
                                 ["anchor", "kept_nid"], "left")
                     .withColumn("similarity", F.when(F.col("match") == "exact", F.lit(1.0))
                                 .when(F.col("match") == "near", F.col("similarity"))))
-        in_batch = F.col("in_batch")
+        # Every figure of the report is measured by the checkpoint's write (no job of its own); the size
+        # histogram as the list of the sizes above 1 (one long per cluster with copies) and a count of the rest.
+        in_batch, removed = F.col("in_batch"), F.col("in_batch") & ~F.col("kept")
+        head = (F.col("rank") == 1) & (F.col("batch_members") > 0)
         self.assigned, row = self._materialize_observed(
             assigned, kept=F.sum((in_batch & F.col("kept")).cast("long")),
             exact=F.sum((in_batch & (F.col("match") == "exact")).cast("long")),
             near=F.sum((in_batch & (F.col("match") == "near")).cast("long")),
-            kept_in_clusters=F.sum((in_batch & F.col("kept") & (F.col("cluster_size") > 1)).cast("long")))
+            kept_in_clusters=F.sum((in_batch & F.col("kept") & (F.col("cluster_size") > 1)).cast("long")),
+            singles=F.sum((head & (F.col("cluster_size") == 1)).cast("long")),
+            sizes=F.collect_list(F.when(head & (F.col("cluster_size") > 1), F.col("cluster_size"))),
+            against=F.sum((removed & (F.col("kept_origin") == ORIGIN_INDEX)).cast("long")),
+            listed=F.sum((in_batch & (F.col("origin") == ORIGIN_INDEX)).cast("long")))
         self._count_clusters(row)
         return self.assigned
 
     def _count_clusters(self, row: dict[str, Any]) -> None:
-        batch = self.assigned.filter(F.col("in_batch"))
-        self.counts["kept"] = int(row["kept"] or 0)
-        self.counts["kept_in_clusters"] = int(row["kept_in_clusters"] or 0)
-        self.counts["removed_exact"] = int(row["exact"] or 0)
-        self.counts["removed_near"] = int(row["near"] or 0)
-        sizes = (self.assigned.filter((F.col("rank") == 1) & (F.col("batch_members") > 0))
-                 .groupBy("cluster_size").count().collect())
-        self.counts["cluster_sizes"] = {int(r["cluster_size"]): int(r["count"]) for r in sizes}
-        if self.index is not None:
-            against = batch.filter(~F.col("kept")).join(
-                self.assigned.filter(F.col("origin") == ORIGIN_INDEX).select(F.col("id").alias("kept_id")),
-                "kept_id", "left_semi").count()
-            self.counts["removed_against_index"] = against
-            self.counts["batch_ids_in_index"] = batch.filter(F.col("origin") == ORIGIN_INDEX).count()
+        self.counts["kept"] = int(row["kept"])
+        self.counts["kept_in_clusters"] = int(row["kept_in_clusters"])
+        self.counts["removed_exact"] = int(row["exact"])
+        self.counts["removed_near"] = int(row["near"])
+        sizes, counts = np.unique(np.asarray(row["sizes"] or [], dtype=np.int64), return_counts=True)
+        histogram = {int(k): int(v) for k, v in zip(sizes, counts, strict=True)}
+        self.counts["cluster_sizes"] = {**({1: int(row["singles"])} if row["singles"] else {}), **histogram}
+        if self.index is not None:  # (the kept document of the cluster is an index document)
+            self.counts["removed_against_index"] = int(row["against"])
+            self.counts["batch_ids_in_index"] = int(row["listed"])
 
     # -- 6. outputs ------------------------------------------------------------------------------------
     def clusters_table(self) -> DataFrame:
@@ -599,13 +603,14 @@ class DedupStages:
         kept_n, removed_n = self.counts["kept"], self.counts["documents"] - self.counts["kept"]
         source = self.batch.withColumn("__key", F.col("id").cast("string"))
         if removed_n <= kept_n:
-            removed = batch.filter(~F.col("kept")).select(F.col("id").alias("__key"))
-            grouped = batch.filter(F.col("kept") & (F.col("cluster_size") > 1)).select(
-                F.col("id").alias("__key"), F.col("kept_id").alias("__cluster_id"),
-                F.col("cluster_size").alias("__cluster_size"))
-            multi_n = self.counts["kept_in_clusters"]  # counted with the clusters: no job of its own
-            joined = (source.join(_hinted(removed, removed_n, limit), "__key", "left_anti")
-                      .join(_hinted(grouped, multi_n, limit), "__key", "left"))
+            # the removed documents and the kept ones with copies, in one side of one join (one broadcast,
+            # where a join for each cost a Spark job more)
+            marked = batch.filter(~F.col("kept") | (F.col("cluster_size") > 1)).select(
+                F.col("id").alias("__key"), (~F.col("kept")).alias("__removed"),
+                F.col("kept_id").alias("__cluster_id"), F.col("cluster_size").alias("__cluster_size"))
+            marked_n = removed_n + self.counts["kept_in_clusters"]  # counted with the clusters: no job of its own
+            joined = (source.join(_hinted(marked, marked_n, limit), "__key", "left")
+                      .filter(F.col("__removed").isNull() | ~F.col("__removed")))
         else:
             kept = batch.filter(F.col("kept")).select(F.col("id").alias("__key"),
                                                       F.col("kept_id").alias("__cluster_id"),
@@ -647,18 +652,18 @@ class DedupStages:
         """The largest clusters that hold batch documents, with the kept text and one duplicate's text."""
         if limit == 0:
             return []
-        heads = (self.assigned.filter((F.col("rank") == 1) & (F.col("batch_members") > 0)
-                                      & (F.col("cluster_size") > 1))
-                 .orderBy(F.col("cluster_size").desc(), F.col("kept_id")).limit(limit)
-                 .select("cluster", "kept_id", "cluster_size", F.col("origin").alias("kept_origin")))
-        stats = (self.assigned.join(heads.select("cluster"), "cluster", "left_semi").groupBy("cluster").agg(
-            F.sum((F.col("match") == "exact").cast("long")).alias("exact"),
-            F.sum((F.col("match") == "near").cast("long")).alias("near"),
-            F.min("similarity").alias("min_similarity"),
-            F.min(F.when(F.col("rank") == 2, F.col("id"))).alias("sample_id"),
-        ))
-        rows = [r.asDict() for r in heads.join(stats, "cluster").orderBy(F.col("cluster_size").desc(),
-                                                                          F.col("kept_id")).collect()]
+        # One aggregation over the clusters with copies, then the top ones (the cluster-wide columns are
+        # equal on every member): one shuffle, where heads then their members took three.
+        clusters = (self.assigned.filter((F.col("batch_members") > 0) & (F.col("cluster_size") > 1))
+                    .groupBy("cluster").agg(
+                        F.max("kept_id").alias("kept_id"), F.max("cluster_size").alias("cluster_size"),
+                        F.max("kept_origin").alias("kept_origin"),
+                        F.sum((F.col("match") == "exact").cast("long")).alias("exact"),
+                        F.sum((F.col("match") == "near").cast("long")).alias("near"),
+                        F.min("similarity").alias("min_similarity"),
+                        F.min(F.when(F.col("rank") == 2, F.col("id"))).alias("sample_id")))
+        rows = [r.asDict() for r in clusters.orderBy(F.col("cluster_size").desc(), F.col("kept_id"))
+                .limit(limit).collect()]
         wanted = sorted({r["kept_id"] for r in rows} | {r["sample_id"] for r in rows if r["sample_id"]})
         texts = {}
         if wanted:
