@@ -7,7 +7,9 @@ The Python the workers run is in ``arrowfns``; the report's pure parts in ``repo
 Every document of the run is a *node*: the batch's documents, plus the index documents that meet them
 (same id, same exact hash, or a shared LSH bucket). Nodes carry the columns the keep rule orders by;
 index documents sort first (``origin`` 0), so an indexed document is never removed. Large intermediates
-are written once as checkpoints and counted from there, which keeps query plans short and feeds the report.
+are written once as checkpoints, which keeps query plans short; the report's counts are measured by those
+writes (``DataFrame.observe``), not by jobs of their own: at 50k documents a run made about 90 Spark jobs,
+each a scheduling round trip, and now makes about 50.
 """
 
 from __future__ import annotations
