@@ -88,3 +88,18 @@ def test_bucket_edges_returns_edges_and_one_counters_row(config, sketched):
     counters = [r for r in rows if r["src"] is None]
     assert edges == [(1, 2)]
     assert len(counters) == 1 and counters[0]["buckets"] == 1 and counters[0]["largest"] == 3
+
+
+def test_shingle_sets_returns_each_texts_set_as_uint64_bytes(config):
+    from corpussieve.dedup.verify import set_pair_jaccard, shingle_sets
+
+    batch = pa.RecordBatch.from_arrays([pa.array([7, 3, 5, 9], pa.int64()), pa.array(TEXTS)], names=["nid", "text"])
+    out = pa.Table.from_batches(list(shipped(arrowfns.shingle_sets(config))(iter([batch]))))
+    assert out.column_names == ddl_names(arrowfns.SHINGLE_SETS_DDL)
+    assert out.column("nid").to_pylist() == [7, 3, 5, 9]
+    offsets, hashes = shingle_sets(TEXTS, config)
+    sets = [np.frombuffer(v, "<u8") for v in out.column("shingles").to_pylist()]
+    assert [s.tolist() for s in sets] == [hashes[offsets[k]:offsets[k + 1]].tolist() for k in range(len(TEXTS))]
+    assert sets[2].size == 0  # a blank text: the empty set
+    # the first two share their normalized text: Jaccard 1 from the sets, as from the texts
+    assert set_pair_jaccard(offsets, hashes, np.array([0, 0]), np.array([1, 3])).tolist()[0] == 1.0

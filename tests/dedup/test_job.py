@@ -237,6 +237,16 @@ def test_quality_against_exact_ground_truth_and_determinism(dedup, spark, tables
         spark.conf.set("spark.sql.shuffle.partitions", previous)
     assert _clusters_rows(tables, tmp_path / "out7" / "clusters") == _clusters_rows(tables,
                                                                                   tmp_path / "out" / "clusters")
+    # Verification on the executors (texts joined to the pairs), components in the driver: the same
+    # decisions as the driver's verification on collected shingle sets, pair for pair.
+    dedup(input=src, output=tmp_path / "out_exec", sets=["dedup.verify_local_max_documents=0"])
+    assert _clusters_rows(tables, tmp_path / "out_exec" / "clusters") == _clusters_rows(tables,
+                                                                                      tmp_path / "out" / "clusters")
+    figures = ("candidate_edges", "exact_checks", "verified_edges", "components", "kept", "removed_near")
+    metrics = [json.loads((tmp_path / name / "report.json").read_text())["metrics"]
+               for name in ("out", "out7", "out_exec")]
+    assert metrics[0]["exact_checks"] > 0
+    assert [{k: m[k] for k in figures} for m in metrics[1:]] == [{k: metrics[0][k] for k in figures}] * 2
 
 
 def test_incremental_batches_against_the_index(dedup, spark, tables, tmp_path):

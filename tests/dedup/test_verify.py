@@ -76,3 +76,37 @@ def test_exact_jaccard_edge_cases(config):
     assert exact_jaccard_pairs([], [], config).size == 0
     with pytest.raises(ValueError):
         exact_jaccard_pairs(["a"], [], config)
+
+
+@pytest.mark.parametrize("chunk_members", [1, 7, 1 << 22])
+def test_set_pair_jaccard_matches_python_sets(chunk_members):
+    from corpussieve.dedup.verify import set_pair_jaccard
+
+    rng = np.random.default_rng(5)
+    universe = np.array([0, 1, 2**63, 2**64 - 1, *rng.integers(0, 2**63, 30)], dtype=np.uint64)
+    sets = [np.unique(rng.choice(universe, rng.integers(0, 12))) for _ in range(40)]  # some empty
+    offsets = np.r_[0, np.cumsum([s.size for s in sets])].astype(np.int64)
+    hashes = np.concatenate(sets).astype(np.uint64)
+    left, right = rng.integers(0, 40, 300), rng.integers(0, 40, 300)  # repeats, self pairs
+    got = set_pair_jaccard(offsets, hashes, left, right, chunk_members=chunk_members)
+    want = []
+    for i, j in zip(left, right, strict=True):
+        a, b = set(sets[i].tolist()), set(sets[j].tolist())
+        want.append(len(a & b) / len(a | b) if a and b else 0.0)
+    assert got.tolist() == pytest.approx(want, abs=1e-12)
+    assert set_pair_jaccard(offsets, hashes, np.zeros(0, np.int64), np.zeros(0, np.int64)).size == 0
+
+
+def test_shingle_sets_are_each_texts_distinct_sorted_shingles(config, make_doc):
+    from corpussieve.dedup.shingles import shingle_set
+    from corpussieve.dedup.verify import shingle_sets
+
+    rng = random.Random(3)
+    texts = [make_doc(rng, rng.randint(0, 30)) for _ in range(30)] + [None, "", "a a a a a a a a a a"]
+    offsets, hashes = shingle_sets(texts, config)
+    assert hashes.dtype == np.uint64 and offsets[0] == 0 and offsets[-1] == hashes.size
+    for k, text in enumerate(texts):
+        want = shingle_set(text, config.shingle_unit, config.shingle_size, config.normalization)
+        if text is None or not text.strip():
+            want = want[:0]
+        assert hashes[offsets[k]:offsets[k + 1]].tolist() == want.tolist()

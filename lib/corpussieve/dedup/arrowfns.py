@@ -164,3 +164,32 @@ def exact_jaccard(config: DedupConfig) -> Callable[[Batches], Batches]:
                                              names=["src", "dst", "jaccard"])
 
     return run
+
+
+#: what ``shingle_sets`` returns: each document's distinct shingle hashes, ascending, as uint64 bytes
+SHINGLE_SETS_DDL = "nid long, shingles binary"
+
+
+def shingle_sets(config: DedupConfig) -> Callable[[Batches], Batches]:
+    """mapInArrow: (nid, text) -> (nid, shingles), the exact shingle set of each text (see
+    ``verify.shingle_sets``) as little-endian uint64 values, 8 bytes a shingle, for the driver to verify
+    pairs with."""
+
+    def run(batches: Batches) -> Batches:
+        from corpussieve.dedup.verify import shingle_sets as sets
+
+        for batch in batches:
+            offsets, hashes = sets(batch.column("text").to_pylist(), config)
+            start = 0
+            while start < batch.num_rows:  # binary offsets are int32: at most 2^27 shingles (1 GiB) a batch
+                stop = max(start + 1, int(np.searchsorted(offsets, offsets[start] + (1 << 27), "right")) - 1)
+                part = offsets[start:stop + 1]
+                values = pa.BinaryArray.from_buffers(
+                    pa.binary(), stop - start,
+                    [None, pa.py_buffer(((part - part[0]) * 8).astype(np.int32)),
+                     pa.py_buffer(hashes[part[0]:part[-1]].astype("<u8").tobytes())])
+                yield pa.RecordBatch.from_arrays([batch.column("nid").slice(start, stop - start), values],
+                                                 names=["nid", "shingles"])
+                start = stop
+
+    return run

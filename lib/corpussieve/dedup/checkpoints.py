@@ -33,7 +33,12 @@ class ParquetCheckpoints:
         path = f"{self.root}/{self.count:04d}"
         self.count += 1
         df.write.mode("overwrite").parquet(spark_uri(path))
-        written = self.spark.read.parquet(spark_uri(path))
+        # Read back with the schema the frame had: Parquet schema inference is a Spark job of its own (one
+        # per checkpoint, ~0.1-0.5 s each). Spark reads file sources as nullable either way, so the result
+        # is the same; char/varchar columns are left to inference (written as plain strings).
+        schema = df.schema
+        reader = self.spark.read if "char(" in schema.simpleString() else self.spark.read.schema(schema)
+        written = reader.parquet(spark_uri(path))
         self._written[id(written)] = (written, path)
         return written
 

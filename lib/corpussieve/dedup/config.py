@@ -127,6 +127,14 @@ class DedupConfig(StrictModel):
         "(scipy, ~16 bytes an edge); larger ones run the distributed large-star/small-star rounds. 0: always "
         "distributed.",
     )
+    verify_local_max_documents: int = Field(
+        100_000, ge=0,
+        description="When the candidate edges fit components_local_max_edges and the pairs to verify on "
+        "exact Jaccard involve at most this many documents, verification and components run in the driver: "
+        "one pass over just those texts sends each one's shingle set to the driver (8 bytes a shingle, "
+        "~4 KB for a 3 KB text), with no join on the texts. Otherwise the texts are joined to the pairs on the "
+        "executors. 0: always on the executors.",
+    )
     checkpoint_dir: str | None = Field(
         None,
         description="Folder for the connected-components checkpoints. Unset: OUTPUT/_tmp. Removed after the run.",

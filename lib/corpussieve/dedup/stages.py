@@ -7,13 +7,18 @@ The Python the workers run is in ``arrowfns``; the report's pure parts in ``repo
 Every document of the run is a *node*: the batch's documents, plus the index documents that meet them
 (same id, same exact hash, or a shared LSH bucket). Nodes carry the columns the keep rule orders by;
 index documents sort first (``origin`` 0), so an indexed document is never removed. Large intermediates
-are written once as checkpoints and counted from there, which keeps query plans short and feeds the report.
+are written once as checkpoints, which keeps query plans short; the report's counts are measured by those
+writes (``DataFrame.observe``), not by jobs of their own: at 50k documents a run made about 90 Spark jobs,
+each a scheduling round trip, and now makes about 50.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -78,6 +83,15 @@ def resolve_sketch(config: DedupConfig, index: DataFrame | None) -> DedupConfig:
     return config.model_copy(update={"sketch": scheme})
 
 
+@dataclass
+class LocalEdges:
+    """Verified edges held in the driver: graphs small enough get verified and solved there, with no Spark
+    job between the LSH buckets and the keep rule but the ones that read what the driver needs."""
+
+    src: np.ndarray
+    dst: np.ndarray
+
+
 def _hinted(df: DataFrame, rows: int, limit: int) -> DataFrame:
     """Broadcast a small side of a join: the other side (texts) then streams without a shuffle."""
     return F.broadcast(df) if rows <= limit else df
@@ -113,6 +127,19 @@ class DedupStages:
         checkpoint is a plain file scan: planning stays trivial and nothing is ever recomputed.
         """
         return self.checkpoint(df)
+
+    def _materialize_observed(self, df: DataFrame, **aggregates: Column) -> tuple[DataFrame, dict[str, Any]]:
+        """``_materialize``, plus ``aggregates`` over the rows written, measured by the write itself
+        (``DataFrame.observe``) rather than by an aggregation over the checkpoint afterwards: that would be
+        two more Spark jobs (the aggregation's shuffle stage and its result under adaptive execution), each a
+        scheduling round trip. The checkpoint writes eagerly, so the figures are there when it returns.
+        Missing values (sums over no rows) come back as 0."""
+        from pyspark.sql import Observation
+
+        observation = Observation()
+        written = self.checkpoint(df.observe(observation, *[c.alias(k) for k, c in aggregates.items()]))
+        found = observation.get
+        return written, {k: (0 if found.get(k) is None else found[k]) for k in aggregates}
 
     def _rows(self, df: DataFrame) -> int:
         """Rows of a materialized intermediate, from its files' footers when the checkpointer can tell."""
@@ -165,13 +192,12 @@ class DedupStages:
         schema = T.StructType([*T.StructType.fromDDL(arrowfns.KEYS_AND_SKETCHES_DDL).fields, *passthrough])
         sketch = arrowfns.keys_and_sketches(self.cfg, self.plan.bands, self.plan.rows,
                                             skip_repeats=self.index is None)
-        keys = self._materialize(source.mapInArrow(sketch, schema))
+        keys, stats = self._materialize_observed(
+            source.mapInArrow(sketch, schema),
+            documents=F.count(F.lit(1)), null_ids=F.sum(F.col("id").isNull().cast("long")),
+            blank=F.sum(F.col("blank").cast("long")), null=F.sum(F.col("text_null").cast("long")),
+            bytes=F.sum("text_bytes"), signatures=F.count("signature"))
         self.keys = keys
-        stats = keys.agg(
-            F.count(F.lit(1)).alias("documents"), F.sum(F.col("id").isNull().cast("long")).alias("null_ids"),
-            F.sum(F.col("blank").cast("long")).alias("blank"), F.sum(F.col("text_null").cast("long")).alias("null"),
-            F.sum("text_bytes").alias("bytes"), F.count("signature").alias("signatures"),
-        ).first()
         self.counts["documents"] = int(stats["documents"])
         self.counts["blank_documents"] = int(stats["blank"] or 0)
         self.counts["null_text"] = int(stats["null"] or 0)
@@ -256,14 +282,12 @@ class DedupStages:
                                 F.count(F.lit(1)).over(group).alias("exact_size"),
                                 F.when(signs, F.first("signature", ignorenulls=True).over(group)).alias("signature"),
                                 F.when(signs, F.first("band_keys", ignorenulls=True).over(group)).alias("band_keys"))
-        groups = self._materialize(groups)
-        self.groups = groups
         is_rep = F.col("id") == F.col("rep_id")
-        row = groups.agg(
-            F.sum(is_rep.cast("long")).alias("groups"),
-            F.sum((is_rep & (F.col("exact_size") > 1)).cast("long")).alias("multi"),
-            F.sum((is_rep & (F.col("origin") == ORIGIN_NEW)).cast("long")).alias("new_reps"),
-        ).first()
+        groups, row = self._materialize_observed(
+            groups, groups=F.sum(is_rep.cast("long")),
+            multi=F.sum((is_rep & (F.col("exact_size") > 1)).cast("long")),
+            new_reps=F.sum((is_rep & (F.col("origin") == ORIGIN_NEW)).cast("long")))
+        self.groups = groups
         self.counts["exact_groups"] = int(row["groups"] or 0)
         self.counts["exact_groups_multi"] = int(row["multi"] or 0)
         self.counts["representatives_to_sign"] = int(row["new_reps"] or 0)
@@ -323,13 +347,14 @@ class DedupStages:
         # xxhash64 skips null inputs rather than returning null: test for the representative explicitly.
         rep_nid = F.xxhash64(F.lit(self.salt), F.col("rep_id"))
         nodes = with_nid.withColumn("anchor", F.when(F.col("rep_id").isNotNull(), rep_nid).otherwise(F.col("nid")))
-        self.node_table = self._materialize(nodes)
-        self.counts["nodes"] = self.counts["documents"]
-        self.counts["index_nodes"] = 0
-        if self.index is not None:
-            row = self.node_table.agg(F.count(F.lit(1)).alias("n"),
-                                      F.sum((F.col("origin") == ORIGIN_INDEX).cast("long")).alias("index")).first()
-            self.counts["nodes"], self.counts["index_nodes"] = int(row["n"]), int(row["index"] or 0)
+        is_index = F.col("origin") == ORIGIN_INDEX
+        listed = {"index_nids": F.collect_list(F.when(is_index, F.col("nid")))} if self.index is not None else {}
+        self.node_table, row = self._materialize_observed(
+            nodes, n=F.count(F.lit(1)), index=F.sum(is_index.cast("long")), **listed)
+        self.counts["nodes"], self.counts["index_nodes"] = int(row["n"]), int(row["index"])
+        # the index documents' node ids, for verification in the driver (only index documents that share a
+        # band key or an id with the batch are nodes: a refresh's few)
+        self.index_nids = np.sort(np.asarray(row.get("index_nids") or [], dtype=np.int64))
         return self.node_table
 
     def signature_table(self) -> DataFrame:
@@ -360,26 +385,93 @@ class DedupStages:
         raw = (rows.withColumn("group", F.pmod(F.col("bucket"), F.lit(groups)))
                .groupBy("group")
                .applyInArrow(arrowfns.bucket_edges(self.cfg), arrowfns.BUCKET_EDGES_DDL))
-        raw = self._materialize(raw)
-        work = raw.filter(F.col("src").isNull()).agg(
-            F.sum("buckets").alias("buckets"), F.sum("large_buckets").alias("large"),
-            F.sum("comparisons").alias("comparisons"), F.sum("truncated").alias("truncated"),
-            F.sum("unled").alias("unled"), F.max("largest").alias("largest"),
-        ).first()
+        raw, work = self._materialize_observed(  # the counter rows have a null src; sums skip nulls
+            raw, buckets=F.sum("buckets"), large=F.sum("large_buckets"), comparisons=F.sum("comparisons"),
+            truncated=F.sum("truncated"), unled=F.sum("unled"), largest=F.max("largest"),
+            edge_rows=F.count("src"))
+        self.raw_edges = raw
+        self.raw_edge_rows = int(work["edge_rows"])
         self.counts["buckets"] = int(work["buckets"] or 0)
         for key in ("large", "comparisons", "truncated", "unled", "largest"):
             self.counts[f"bucket_{key}"] = int(work[key] or 0)
         return (raw.filter(F.col("src").isNotNull()).groupBy("src", "dst")
                 .agg(F.max("similarity").alias("similarity")))
 
-    def verify(self, edges: DataFrame) -> DataFrame:
+    def verify(self, edges: DataFrame) -> DataFrame | LocalEdges:
         """Keep the edges whose similarity holds up.
 
         ``signature``: the buckets already kept estimates >= threshold. ``exact``: every edge between two
         batch documents is re-checked on the exact shingle Jaccard of their texts; ``borderline``: only
         those estimated within ``borderline_slack`` of the threshold. Index documents have no stored text,
         so an edge that reaches one keeps the estimate, at the full threshold.
+
+        In the driver when the edges and the documents to check are few enough (``_verify_in_driver``),
+        else on the executors (``_verify_on_executors``); both decide alike (tested).
         """
+        local = self._verify_in_driver()
+        return local if local is not None else self._verify_on_executors(edges)
+
+    def _verify_in_driver(self) -> LocalEdges | None:
+        """The candidate edges collected (16 bytes and an estimate each), the borderline ones checked on the
+        shingle sets of just their documents, read in one pass over those texts (one ``mapInArrow`` after a
+        broadcast semi-join on the node ids): no join of texts to pairs, no checkpoints. Three Spark jobs at
+        most, against about 19 on the executors. None when the graph or the documents to read are too many
+        for the driver (``components_local_max_edges``, ``verify_local_max_documents``)."""
+        cfg = self.cfg
+        if self.raw_edge_rows > cfg.components_local_max_edges:
+            return None
+        raw = self.raw_edges.filter(F.col("src").isNotNull()).select("src", "dst", "similarity").toArrow()
+        src, dst, sim = (raw.column(c).to_numpy() for c in ("src", "dst", "similarity"))
+        # one edge per pair (buckets report src < dst), at its best estimate over the bands that found it
+        order = np.lexsort((-sim, dst, src))
+        src, dst, sim = src[order], dst[order], sim[order]
+        first = np.ones(src.size, dtype=bool)
+        first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+        src, dst, sim = src[first], dst[first], sim[first]
+        verified = np.ones(src.size, dtype=bool)
+        checks = 0
+        if cfg.verification != "signature" and src.size:
+            sure = np.zeros(src.size, bool) if cfg.verification == "exact" else \
+                sim >= cfg.threshold + cfg.borderline_slack
+            check = ~sure & ~np.isin(src, self.index_nids) & ~np.isin(dst, self.index_nids)
+            needed = np.unique(np.concatenate([src[check], dst[check]]))
+            if needed.size > cfg.verify_local_max_documents:
+                return None
+            verified = ~check & (sim >= cfg.threshold)
+            if needed.size:
+                verified[check] = self._exact_jaccard(needed, src[check], dst[check]) >= cfg.threshold
+            checks = int(check.sum())
+        self.counts["candidate_edges"] = int(src.size)
+        self.counts["exact_checks"] = checks
+        self.counts["verified_edges"] = int(verified.sum())
+        return LocalEdges(src[verified], dst[verified])
+
+    def _exact_jaccard(self, needed: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Exact shingle Jaccard of the node pairs (a[k], b[k]), batch documents all; ``needed`` (sorted) is
+        every node of the pairs. Each needed text is shingled once on an executor and its set collected."""
+        import pyarrow as pa
+
+        from corpussieve.dedup.verify import set_pair_jaccard
+
+        wanted = self.spark.createDataFrame(pa.table({"nid": pa.array(needed, pa.int64())}))
+        found = (self.batch.select(F.col("id").cast("string").alias("id"), "text")
+                 .select(node_id(self.salt).alias("nid"), "text")
+                 .join(F.broadcast(wanted), "nid", "left_semi")
+                 .mapInArrow(arrowfns.shingle_sets(self.cfg), arrowfns.SHINGLE_SETS_DDL)
+                 .toArrow())
+        nids = found.column("nid").to_numpy()
+        sets = found.column("shingles").to_pylist()
+        offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+        np.cumsum([len(v) // 8 for v in sets], out=offsets[1:])
+        hashes = np.frombuffer(b"".join(sets), dtype="<u8").astype(np.uint64)
+        order = np.argsort(nids)
+        if not np.array_equal(nids[order], needed):  # ids are unique and every needed node is a batch text
+            raise RuntimeError(f"verification read {nids.size} texts for the {needed.size} documents it needs")
+        return set_pair_jaccard(offsets, hashes, order[np.searchsorted(needed, a)], order[np.searchsorted(needed, b)])
+
+    def _verify_on_executors(self, edges: DataFrame) -> DataFrame:
+        """``verify`` for graphs too large for the driver: the texts of the pairs to check are joined to
+        the pairs on the executors."""
         cfg = self.cfg
         edges = self._materialize(edges)
         self.counts["candidate_edges"] = self._rows(edges)
@@ -420,13 +512,17 @@ class DedupStages:
         return verified
 
     # -- 5. clusters -----------------------------------------------------------------------------------
-    def components(self, edges: DataFrame) -> DataFrame:
+    def components(self, edges: DataFrame | LocalEdges) -> DataFrame:
         """(node, component) over the verified edges; nodes without edges are their own component."""
-        from corpussieve.graph import connected_components
+        from corpussieve.graph import components_of_edge_arrays, connected_components
 
         if self.counts["verified_edges"] == 0:
             self.counts["components"] = 0
             return self.spark.createDataFrame([], "node long, component long")
+        if isinstance(edges, LocalEdges):  # the same scipy solution the distributed path uses when small
+            labels = components_of_edge_arrays(edges.src, edges.dst)
+            self.counts["components"] = int(np.unique(labels.column("component").to_numpy()).size)
+            return self.spark.createDataFrame(labels)
         components = connected_components(edges, "src", "dst", checkpoint=self.checkpoint,
                                           local_max_edges=self.cfg.components_local_max_edges)
         components = self._materialize(components)
@@ -444,6 +540,7 @@ class DedupStages:
             F.row_number().over(ordered).alias("rank"),
             F.first("id").over(ordered).alias("kept_id"),
             F.first("nid").over(ordered).alias("kept_nid"),
+            F.first("origin").over(ordered).alias("kept_origin"),
             F.first("exact_hi").over(ordered).alias("kept_hi"),
             F.first("exact_lo").over(ordered).alias("kept_lo"),
             F.count(F.lit(1)).over(cluster).alias("cluster_size"),
@@ -464,31 +561,33 @@ class DedupStages:
                                 ["anchor", "kept_nid"], "left")
                     .withColumn("similarity", F.when(F.col("match") == "exact", F.lit(1.0))
                                 .when(F.col("match") == "near", F.col("similarity"))))
-        self.assigned = self._materialize(assigned)
-        self._count_clusters()
+        # Every figure of the report is measured by the checkpoint's write (no job of its own); the size
+        # histogram as the list of the sizes above 1 (one long per cluster with copies) and a count of the rest.
+        in_batch, removed = F.col("in_batch"), F.col("in_batch") & ~F.col("kept")
+        head = (F.col("rank") == 1) & (F.col("batch_members") > 0)
+        self.assigned, row = self._materialize_observed(
+            assigned, kept=F.sum((in_batch & F.col("kept")).cast("long")),
+            exact=F.sum((in_batch & (F.col("match") == "exact")).cast("long")),
+            near=F.sum((in_batch & (F.col("match") == "near")).cast("long")),
+            kept_in_clusters=F.sum((in_batch & F.col("kept") & (F.col("cluster_size") > 1)).cast("long")),
+            singles=F.sum((head & (F.col("cluster_size") == 1)).cast("long")),
+            sizes=F.collect_list(F.when(head & (F.col("cluster_size") > 1), F.col("cluster_size"))),
+            against=F.sum((removed & (F.col("kept_origin") == ORIGIN_INDEX)).cast("long")),
+            listed=F.sum((in_batch & (F.col("origin") == ORIGIN_INDEX)).cast("long")))
+        self._count_clusters(row)
         return self.assigned
 
-    def _count_clusters(self) -> None:
-        batch = self.assigned.filter(F.col("in_batch"))
-        row = batch.agg(
-            F.sum(F.col("kept").cast("long")).alias("kept"),
-            F.sum((F.col("match") == "exact").cast("long")).alias("exact"),
-            F.sum((F.col("match") == "near").cast("long")).alias("near"),
-            F.sum((F.col("kept") & (F.col("cluster_size") > 1)).cast("long")).alias("kept_in_clusters"),
-        ).first()
-        self.counts["kept"] = int(row["kept"] or 0)
-        self.counts["kept_in_clusters"] = int(row["kept_in_clusters"] or 0)
-        self.counts["removed_exact"] = int(row["exact"] or 0)
-        self.counts["removed_near"] = int(row["near"] or 0)
-        sizes = (self.assigned.filter((F.col("rank") == 1) & (F.col("batch_members") > 0))
-                 .groupBy("cluster_size").count().collect())
-        self.counts["cluster_sizes"] = {int(r["cluster_size"]): int(r["count"]) for r in sizes}
-        if self.index is not None:
-            against = batch.filter(~F.col("kept")).join(
-                self.assigned.filter(F.col("origin") == ORIGIN_INDEX).select(F.col("id").alias("kept_id")),
-                "kept_id", "left_semi").count()
-            self.counts["removed_against_index"] = against
-            self.counts["batch_ids_in_index"] = batch.filter(F.col("origin") == ORIGIN_INDEX).count()
+    def _count_clusters(self, row: dict[str, Any]) -> None:
+        self.counts["kept"] = int(row["kept"])
+        self.counts["kept_in_clusters"] = int(row["kept_in_clusters"])
+        self.counts["removed_exact"] = int(row["exact"])
+        self.counts["removed_near"] = int(row["near"])
+        sizes, counts = np.unique(np.asarray(row["sizes"] or [], dtype=np.int64), return_counts=True)
+        histogram = {int(k): int(v) for k, v in zip(sizes, counts, strict=True)}
+        self.counts["cluster_sizes"] = {**({1: int(row["singles"])} if row["singles"] else {}), **histogram}
+        if self.index is not None:  # (the kept document of the cluster is an index document)
+            self.counts["removed_against_index"] = int(row["against"])
+            self.counts["batch_ids_in_index"] = int(row["listed"])
 
     # -- 6. outputs ------------------------------------------------------------------------------------
     def clusters_table(self) -> DataFrame:
@@ -506,13 +605,14 @@ class DedupStages:
         kept_n, removed_n = self.counts["kept"], self.counts["documents"] - self.counts["kept"]
         source = self.batch.withColumn("__key", F.col("id").cast("string"))
         if removed_n <= kept_n:
-            removed = batch.filter(~F.col("kept")).select(F.col("id").alias("__key"))
-            grouped = batch.filter(F.col("kept") & (F.col("cluster_size") > 1)).select(
-                F.col("id").alias("__key"), F.col("kept_id").alias("__cluster_id"),
-                F.col("cluster_size").alias("__cluster_size"))
-            multi_n = self.counts["kept_in_clusters"]  # counted with the clusters: no job of its own
-            joined = (source.join(_hinted(removed, removed_n, limit), "__key", "left_anti")
-                      .join(_hinted(grouped, multi_n, limit), "__key", "left"))
+            # the removed documents and the kept ones with copies, in one side of one join (one broadcast,
+            # where a join for each cost a Spark job more)
+            marked = batch.filter(~F.col("kept") | (F.col("cluster_size") > 1)).select(
+                F.col("id").alias("__key"), (~F.col("kept")).alias("__removed"),
+                F.col("kept_id").alias("__cluster_id"), F.col("cluster_size").alias("__cluster_size"))
+            marked_n = removed_n + self.counts["kept_in_clusters"]  # counted with the clusters: no job of its own
+            joined = (source.join(_hinted(marked, marked_n, limit), "__key", "left")
+                      .filter(F.col("__removed").isNull() | ~F.col("__removed")))
         else:
             kept = batch.filter(F.col("kept")).select(F.col("id").alias("__key"),
                                                       F.col("kept_id").alias("__cluster_id"),
@@ -554,18 +654,18 @@ class DedupStages:
         """The largest clusters that hold batch documents, with the kept text and one duplicate's text."""
         if limit == 0:
             return []
-        heads = (self.assigned.filter((F.col("rank") == 1) & (F.col("batch_members") > 0)
-                                      & (F.col("cluster_size") > 1))
-                 .orderBy(F.col("cluster_size").desc(), F.col("kept_id")).limit(limit)
-                 .select("cluster", "kept_id", "cluster_size", F.col("origin").alias("kept_origin")))
-        stats = (self.assigned.join(heads.select("cluster"), "cluster", "left_semi").groupBy("cluster").agg(
-            F.sum((F.col("match") == "exact").cast("long")).alias("exact"),
-            F.sum((F.col("match") == "near").cast("long")).alias("near"),
-            F.min("similarity").alias("min_similarity"),
-            F.min(F.when(F.col("rank") == 2, F.col("id"))).alias("sample_id"),
-        ))
-        rows = [r.asDict() for r in heads.join(stats, "cluster").orderBy(F.col("cluster_size").desc(),
-                                                                          F.col("kept_id")).collect()]
+        # One aggregation over the clusters with copies, then the top ones (the cluster-wide columns are
+        # equal on every member): one shuffle, where heads then their members took three.
+        clusters = (self.assigned.filter((F.col("batch_members") > 0) & (F.col("cluster_size") > 1))
+                    .groupBy("cluster").agg(
+                        F.max("kept_id").alias("kept_id"), F.max("cluster_size").alias("cluster_size"),
+                        F.max("kept_origin").alias("kept_origin"),
+                        F.sum((F.col("match") == "exact").cast("long")).alias("exact"),
+                        F.sum((F.col("match") == "near").cast("long")).alias("near"),
+                        F.min("similarity").alias("min_similarity"),
+                        F.min(F.when(F.col("rank") == 2, F.col("id"))).alias("sample_id")))
+        rows = [r.asDict() for r in clusters.orderBy(F.col("cluster_size").desc(), F.col("kept_id"))
+                .limit(limit).collect()]
         wanted = sorted({r["kept_id"] for r in rows} | {r["sample_id"] for r in rows if r["sample_id"]})
         texts = {}
         if wanted:
