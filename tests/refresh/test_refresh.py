@@ -149,12 +149,19 @@ def test_forget_deletes_everywhere_once_and_later_refreshes_read_only_new_rows(s
     kept = rows(path / "documents")[0]["id"]
     gone = next(c for c in lake["copies"] if c["exact"])["id"]
     (tmp_path / "ids.txt").write_text(f"# takedown 42\n{kept}\n{gone}\nnever-there\n")
+    # the paragraphs the kept document was first to hold go with it, every row of each (the fixture's
+    # lake has paragraph dedup on)
+    held = {r["hash"] for r in rows(path / "paragraphs") if r["first_id"] == kept}
+    held_rows = sum(r["hash"] in held for r in rows(path / "paragraphs"))
+    assert held_rows > 0
     capsys.readouterr()
     assert main(["forget", "--lake", str(path), "--ids", str(tmp_path / "ids.txt")], spark=spark) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["tables"] == {"raw": 2, "raw_rejected": 0, "index": 1, "removed": 1, "documents": 1, "rejected": 0}
+    assert summary["tables"] == {"paragraphs": held_rows, "raw": 2, "raw_rejected": 0, "index": 1, "removed": 1,
+                                 "documents": 1, "rejected": 0}
     for table in ("raw", "index", "removed", "documents"):
         assert kept not in ids(path / table) and gone not in ids(path / table)
+    assert kept not in ids(path / "paragraphs", "first_id")
     history = DeltaTable(str(path / "documents")).history(1)[0]
     assert history["operation"] == "DELETE" and "forget" in history.get("userMetadata", "")
     before = versions(path)
