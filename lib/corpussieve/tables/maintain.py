@@ -47,6 +47,10 @@ _USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
 _RETENTION_CHECK = "spark.databricks.delta.retentionDurationCheck.enabled"
 _OPTIMIZE_MIN = "spark.databricks.delta.optimize.minFileSize"
 _OPTIMIZE_MAX = "spark.databricks.delta.optimize.maxFileSize"
+#: How many tasks delta-spark's VACUUM lists the table's directories with. Unset, Spark's default is 10,000
+#: tasks whatever the table: on a small table VACUUM then spends its time scheduling empty tasks (measured
+#: on a 2-core machine, a 4-file table: 39 s per DRY RUN; 2.2 s with the parallelism set as below).
+_LISTING_PARALLELISM = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
 _RS_COMPRESSION = {"zstd": "ZSTD", "snappy": "SNAPPY", "gzip": "GZIP", "none": "UNCOMPRESSED"}
 
 
@@ -367,6 +371,8 @@ def _spark_vacuum(tables, path: str, hours: int, short: bool, metadata: dict[str
                   ) -> dict[str, Any]:
     spark = tables.spark
     settings = {_RETENTION_CHECK: "false"} if short else {}
+    if spark.conf.get(_LISTING_PARALLELISM, None) is None:  # a value the user set is theirs
+        settings[_LISTING_PARALLELISM] = str(_listing_parallelism(tables, path))
     ident = "delta.`" + path.replace("`", "``") + "`"
     with _spark_errors(path), session_conf(spark, settings):
         # A dry run first: it names the files for --dry-run, and when there are none the real VACUUM (which
@@ -383,6 +389,24 @@ def _spark_vacuum(tables, path: str, hours: int, short: bool, metadata: dict[str
             _spark_table(tables, path).vacuum(float(hours))
     removed = _vacuum_end_metric(tables, path, version)
     return {"files_removed": count if removed is None else removed, "committed": True}
+
+
+def _listing_parallelism(tables, path: str) -> int:
+    """Tasks for VACUUM's directory listing: one per partition directory of the current snapshot, at least the
+    cluster's default parallelism and at most Spark's own default (10,000)."""
+    from pyspark.sql import DataFrame
+    from pyspark.sql import functions as F
+
+    spark = tables.spark
+    jvm = spark.sparkContext._jvm
+    snapshot = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path).update(
+        False, jvm.scala.Option.empty(), jvm.scala.Option.empty())
+    if snapshot.metadata().partitionColumns().isEmpty():
+        directories = 1
+    else:
+        directories = (DataFrame(snapshot.allFiles().toDF(), spark)
+                       .select(F.to_json("partitionValues").alias("partition")).distinct().count())
+    return max(spark.sparkContext.defaultParallelism, min(10_000, directories))
 
 
 def _vacuum_end_metric(tables, path: str, since: int) -> int | None:
