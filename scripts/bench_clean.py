@@ -163,6 +163,7 @@ def bench(docs: int | list[int] = (10_000, 100_000), repeat: int | list[int] = (
         _write_table(work / "generated_in", rows)
         htmls = [r["html"] for r in rows if r["html"]]
         runs.append(_speed(work / "generated_in", work / f"generated_{size}_out", htmls, len(rows)))
+        print(json.dumps({"generated": runs[-1]}), file=sys.stderr, flush=True)  # a late failure loses nothing
         del rows, htmls
     result["generated"] = {"runs": runs, "sustained": _sustained(runs)}
 
@@ -186,6 +187,7 @@ def bench(docs: int | list[int] = (10_000, 100_000), repeat: int | list[int] = (
             run = _speed(work / "aeb_in", work / f"aeb_{copies_per_page}_out", [c["html"] for c in copies],
                          len(copies), never_corpus_wide)
             aeb_runs.append({"repeat": copies_per_page, **run})
+            print(json.dumps({"aeb_dev": aeb_runs[-1]}), file=sys.stderr, flush=True)
             del copies
         _write_table(work / "aeb1_in", [{"id": k, "url": p["url"], "html": p["html"]} for k, p in pages.items()])
         clean_job(work / "aeb1_in", work / "aeb1_out")
@@ -204,6 +206,9 @@ def bench(docs: int | list[int] = (10_000, 100_000), repeat: int | list[int] = (
             "reasons": {k: r["reject_reasons"] for k, r in rejected.items()},
         }
 
+    if junk_per_kind <= 0:
+        result["junk"] = "skipped: --junk-per-kind 0"
+        return result
     junk: dict = {}
     for field in ("html", "text"):
         junk_rows = []
