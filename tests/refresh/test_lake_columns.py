@@ -99,11 +99,11 @@ def test_a_refresh_killed_right_after_adding_the_column_is_completed_by_its_reru
     lake = tmp_path / "lake"
     assert refresh(spark, lake, tmp_path / "a", "--set", "clean.steps.pii.enabled=false") == 0
     before = len(rows(lake / "documents"))
-    # the killed run in a subprocess with the test session's settings (a small job: no whole-stage codegen
-    # warm-up, 4 shuffle partitions); the rerun in this process, on the shared session
+    # the killed run in a subprocess (the process must die), the rerun in this process, on the shared session.
+    # The subprocess keeps the job's own JVM settings: with spark.jit=quick its JVM died once inside a full
+    # test run (py4j lost the gateway mid-collect; not reproduced alone), never with the defaults.
     argv = [sys.executable, "-m", "corpussieve", "refresh", "--lake", str(lake), "--input", str(tmp_path / "b"),
-            "--set", "spark.ui=false", "--set", "spark.master=local[2]", "--set", "spark.jit=quick",
-            "--set", "spark.shuffle_partitions=4", "--log-level", "WARNING"]
+            "--set", "spark.ui=false", "--set", "spark.master=local[2]"]
     # commits of the second refresh: ingest's raw and raw_rejected, then the documents table's new column
     env = dict(os.environ, **{ENV: "after_commit:3"}, PYSPARK_PYTHON=sys.executable)
     killed = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=1200)
