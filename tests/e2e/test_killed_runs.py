@@ -1,9 +1,10 @@
 """A run killed between two commits is completed by its rerun, on both backends, for every job.
 
 Each case runs the job once uninterrupted (the reference), then, for every N from 1 to the number of
-commits the job makes (on delta-spark N = 1 only, see ``DELTA_SPARK_KILL_AFTER``), kills a fresh run right after its N-th commit (``CORPUSSIEVE_FAILPOINT``: the
-process ends as ``kill -9`` would end it, exit code 137), checks what it left behind, reruns the same
-command and compares every output table with the reference: same rows, nothing doubled, nothing missing.
+commits the job makes (on delta-spark N = 1 only, see ``DELTA_SPARK_KILL_AFTER``), kills a fresh run right
+after its N-th commit (``CORPUSSIEVE_FAILPOINT``: the process ends as ``kill -9`` would end it, exit code
+137), checks what it left behind, reruns the same command and compares every output table with the
+reference: same rows, nothing doubled, nothing missing.
 A third run of the completed command commits nothing.
 """
 

@@ -391,6 +391,13 @@ def _spark_vacuum(tables, path: str, hours: int, short: bool, metadata: dict[str
     return {"files_removed": count if removed is None else removed, "committed": True}
 
 
+def _spark_snapshot(tables, path: str):
+    """delta-spark's current snapshot of the table (a JVM object: its files and metadata)."""
+    jvm = tables.spark.sparkContext._jvm
+    delta_log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(tables.spark._jsparkSession, path)
+    return delta_log.update(False, jvm.scala.Option.empty(), jvm.scala.Option.empty())
+
+
 def _listing_parallelism(tables, path: str) -> int:
     """Tasks for VACUUM's directory listing: one per partition directory of the current snapshot, at least the
     cluster's default parallelism and at most Spark's own default (10,000)."""
@@ -398,9 +405,7 @@ def _listing_parallelism(tables, path: str) -> int:
     from pyspark.sql import functions as F
 
     spark = tables.spark
-    jvm = spark.sparkContext._jvm
-    snapshot = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path).update(
-        False, jvm.scala.Option.empty(), jvm.scala.Option.empty())
+    snapshot = _spark_snapshot(tables, path)
     if snapshot.metadata().partitionColumns().isEmpty():
         directories = 1
     else:
@@ -441,10 +446,7 @@ def _compaction_plan(tables, path: str, target: int) -> dict[str, Any]:
         from pyspark.sql import functions as F
 
         spark = tables.spark
-        jvm = spark.sparkContext._jvm
-        delta_log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
-        snapshot = delta_log.update(False, jvm.scala.Option.empty(), jvm.scala.Option.empty())
-        files = DataFrame(snapshot.allFiles().toDF(), spark)
+        files = DataFrame(_spark_snapshot(tables, path).allFiles().toDF(), spark)
         rows = (files.where(F.col("size") < target)
                 .groupBy(F.to_json(F.col("partitionValues")).alias("partition"))
                 .agg(F.count("*").alias("n"), F.sum("size").alias("bytes")).collect())
