@@ -22,7 +22,7 @@ from deltalake import DeltaTable
 
 REPO = Path(__file__).resolve().parents[2]
 # Seven submits took 579 s on delta-spark on a quiet 2-core machine (ingest 27, dedup 59, clean 74, repetition
-# 57, refresh 104, 206 and 40 s); these four, about half of that. 1800 s leaves room for a loaded machine.
+# 57, refresh 104, 206 and 40 s); these four with SUBMIT_CONF 245 s in all. 1800 s leaves room for a loaded machine.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 
 #: Submit options every job here shares. A 60-document lake on a 2-core worker: 4 shuffle partitions (Spark's
