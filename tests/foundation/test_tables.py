@@ -303,3 +303,42 @@ def test_write_all_commits_nothing_when_one_output_fails(any_tables, spark, tmp_
         ])
     assert not any_tables.exists(good) and not any_tables.exists(bad)
     assert not _data_files(good) if os.path.exists(good) else True
+
+
+def test_a_computed_write_is_not_staged_again_and_counts_its_rows_from_the_commit(any_tables, spark, tmp_path):
+    """``WriteSpec.computed``: filters of a persisted, computed frame are written without a second cached
+    copy (delta-spark staged them by caching), and report the same rows, files and contents as a staged write,
+    appends and an empty output included; a txn already committed is still a skip."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    from corpussieve.tables import WriteSpec
+
+    base = _rows(spark, 40).persist(StorageLevel.MEMORY_AND_DISK)
+    base.count()
+    try:
+        kept, dropped = base.filter(F.col("id") % 4 != 0), base.filter(F.col("id") % 4 == 0)
+        out = {name: str(tmp_path / name) for name in ("kept", "dropped", "none", "staged")}
+        pending = [any_tables.prepare(WriteSpec(kept, out["kept"], computed=True)),
+                   any_tables.prepare(WriteSpec(dropped, out["dropped"], computed=True)),
+                   any_tables.prepare(WriteSpec(base.filter("id < 0"), out["none"], computed=True))]
+        assert kept.storageLevel == dropped.storageLevel == StorageLevel.NONE  # nothing cached again
+        results = [p.commit() for p in pending]
+        staging = any_tables.prepare(WriteSpec(kept, out["staged"]))
+        # the check above can fail: delta-spark caches what it stages (delta-rs writes the files instead)
+        assert kept.storageLevel == (StorageLevel.MEMORY_AND_DISK if any_tables.backend_name == "delta-spark"
+                                     else StorageLevel.NONE)
+        staged = staging.commit()
+        assert kept.storageLevel == StorageLevel.NONE
+        assert [r.rows for r in results] == [30, 10, 0] and staged.rows == 30
+        assert all(r.committed for r in results)
+        assert sorted(r["id"] for r in any_tables.read(out["kept"]).collect()) == [i for i in range(40) if i % 4]
+        assert any_tables.read(out["dropped"]).count() == 10 and any_tables.read(out["none"]).count() == 0
+        appended = any_tables.write_all([WriteSpec(dropped, out["kept"], "append", txn=Txn("c", 1), computed=True)])
+        again = any_tables.write_all([WriteSpec(dropped, out["kept"], "append", txn=Txn("c", 1), computed=True)])
+        assert appended[0].rows == 10 and appended[0].committed
+        assert not again[0].committed and again[0].rows == 0
+        assert any_tables.read(out["kept"]).count() == 40
+        assert dropped.storageLevel == StorageLevel.NONE
+    finally:
+        base.unpersist()

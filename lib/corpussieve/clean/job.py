@@ -92,8 +92,10 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
         documents, rejected = stages.split_outputs(final, out_columns)
         with run.stage("write") as st:
             metadata = {"job": "clean", "run_id": run.run_id, "input": source}
-            results = tables.write_all([WriteSpec(documents, documents_path, metadata=metadata),
-                                        WriteSpec(rejected, rejected_path, metadata=metadata)], run.identity)
+            # both filter the persisted, computed per-document frame: no staged copy (WriteSpec.computed)
+            results = tables.write_all([WriteSpec(documents, documents_path, metadata=metadata, computed=True),
+                                        WriteSpec(rejected, rejected_path, metadata=metadata, computed=True)],
+                                       run.identity)
             st.rows_out = (results[0].rows or 0) + (results[1].rows or 0)
             st.details["documents_version"] = results[0].version
             st.details["rejected_version"] = results[1].version

@@ -301,10 +301,12 @@ class RefreshStages:
                   "documents": self.documents, "rejected": self.rejected, "site_lines": self.site_rows,
                   "paragraphs": self.paragraph_rows}
         names = [t for t in self._outputs() if frames[t] is not None]
+        # documents and rejected filter clean's persisted, computed per-document frame (WriteSpec.computed)
+        computed = {"documents", "rejected"}
         with self.run.stage("write") as st:
             results = self.tables.write_all(
-                [WriteSpec(frames[t], self.paths[t], "append", txn=self.txns[self.step_of[t]], metadata=metadata)
-                 for t in names], self.run.identity)
+                [WriteSpec(frames[t], self.paths[t], "append", txn=self.txns[self.step_of[t]], metadata=metadata,
+                           computed=t in computed) for t in names], self.run.identity)
             self.results = dict(zip(names, results))
             st.rows_out = sum(r.rows or 0 for r in results)
 

@@ -233,7 +233,8 @@ class Tables:
             metadata.update(run.commit_metadata())
             if spec.txn is not None:
                 metadata["txn"] = [spec.txn.app_id, spec.txn.version]
-        return self.backend.prepare_write(spec.df, spec.path, spec.mode, spec.partition_by, spec.txn, metadata)
+        return self.backend.prepare_write(spec.df, spec.path, spec.mode, spec.partition_by, spec.txn, metadata,
+                                          computed=spec.computed)
 
     def write(self, df, path: str, mode: WriteMode = "append", partition_by: list[str] | None = None,
               txn: Txn | None = None, metadata: dict[str, Any] | None = None) -> WriteResult:

@@ -61,6 +61,10 @@ class WriteSpec:
     partition_by: list[str] = field(default_factory=list)
     txn: Txn | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: ``df`` only filters and projects frames this run has persisted and computed already (clean's
+    #: per-document frame): nothing is left to fail while computing it, so delta-spark writes it without
+    #: staging a cached copy first (``DeltaSparkPendingWrite``). Leave False for anything else.
+    computed: bool = False
 
 
 @dataclass(frozen=True)

@@ -484,7 +484,9 @@ class DeltaRsBackend:
 
     # -- write ----------------------------------------------------------------------------------
     def prepare_write(self, df, path: str, mode: str, partition_by: list[str] | None, txn: Txn | None,
-                      metadata: dict[str, Any] | None):
+                      metadata: dict[str, Any] | None, computed: bool = False):
+        """Stage ``df`` by writing its data files (``computed`` changes nothing here: the files are written
+        either way, and the commit is a short metadata operation)."""
         from deltalake import DeltaTable
 
         path = self.normalize(path)

@@ -29,10 +29,14 @@ class DeltaSparkPendingWrite:
     delta-spark writes and commits in one step, so staging computes the rows first: a failure while
     computing any output of ``Tables.write_all`` then commits nothing anywhere, as with delta-rs, and the
     commit only writes the cached rows.
+
+    ``computed``: the frame only filters and projects frames the run has persisted and computed already,
+    so nothing is left to fail in it: it is written as it is, without a second cached copy, and its row
+    count comes from the commit's own metrics (``WriteSpec.computed``).
     """
 
     def __init__(self, backend: DeltaSparkBackend, df, path: str, mode: str, partition_by: list[str],
-                 txn: Txn | None, metadata: dict[str, Any]) -> None:
+                 txn: Txn | None, metadata: dict[str, Any], computed: bool = False) -> None:
         from pyspark import StorageLevel
 
         self.backend = backend
@@ -41,6 +45,10 @@ class DeltaSparkPendingWrite:
         self.partition_by = partition_by
         self.txn = txn
         self.metadata = metadata
+        self.staged = not computed
+        if not self.staged:
+            self.df, self.rows = df, None
+            return
         self.df = df.persist(StorageLevel.MEMORY_AND_DISK)
         try:
             self.rows = self.df.count()
@@ -81,13 +89,14 @@ class DeltaSparkPendingWrite:
         committed = latest["version"] != before
         metrics = latest.get("operationMetrics") or {}
         files = int(metrics.get("numFiles", 0)) if committed else 0
+        rows = (self.rows if self.staged else int(metrics.get("numOutputRows", 0))) if committed else 0
         log.info("%s %s: version %s, %d files, %d rows (%s)", "committed" if committed else "skipped", self.path,
-                 latest["version"], files, self.rows if committed else 0, self.mode)
-        return WriteResult(self.path, self.mode, latest["version"], committed, files,
-                           self.rows if committed else 0, "delta-spark")
+                 latest["version"], files, rows, self.mode)
+        return WriteResult(self.path, self.mode, latest["version"], committed, files, rows, "delta-spark")
 
     def abort(self) -> None:
-        self.df.unpersist()
+        if self.staged:
+            self.df.unpersist()
 
 
 class DeltaSparkBackend:
@@ -185,7 +194,7 @@ class DeltaSparkBackend:
         return reader.load(path)
 
     def prepare_write(self, df, path: str, mode: str, partition_by: list[str] | None, txn: Txn | None,
-                      metadata: dict[str, Any] | None):
+                      metadata: dict[str, Any] | None, computed: bool = False):
         path = self.normalize(path)
         partition_by = list(partition_by or [])
         if self.exists(path):
@@ -206,4 +215,4 @@ class DeltaSparkBackend:
                     return SkippedWrite(path, mode, self.version(path), self.name,
                                         f"batch {txn.version} of {txn.app_id} is committed already")
         check_partition_columns(path, df.schema, partition_by)
-        return DeltaSparkPendingWrite(self, df, path, mode, partition_by, txn, dict(metadata or {}))
+        return DeltaSparkPendingWrite(self, df, path, mode, partition_by, txn, dict(metadata or {}), computed)
