@@ -113,15 +113,23 @@ def _read(path: Path) -> dict[str, dict]:
     return {r["id"]: r for r in DeltaTable(str(path)).to_pyarrow_table().to_pylist()}
 
 
-def _speed(source: Path, out: Path, htmls: list[str], pages: int, extra: list[str] = ()) -> dict:
+def _speed(source: Path, out: Path, htmls: list[str], pages: int, extra: list[str] = (),
+           other_backends: list[str] = ()) -> dict:
+    """The job (tables.backend auto) and trafilatura alone on the same pages; ``other_backends``: the job
+    again with each of these table backends, reported beside (``by_backend``)."""
     job = clean_job(source, out, extra)
     alone = trafilatura_alone(htmls)
     fast = trafilatura_alone(htmls, fast=True)
-    return {"pages": pages, "mb_html": round(sum(len(h) for h in htmls) / 1e6, 1), "job": job,
-            "trafilatura_alone": alone,
-            "trafilatura_over_job": round(alone["pages_per_second"] / job["pages_per_second"], 2),
-            "trafilatura_fast_alone": fast,
-            "trafilatura_fast_over_job": round(fast["pages_per_second"] / job["pages_per_second"], 2)}
+    result = {"pages": pages, "mb_html": round(sum(len(h) for h in htmls) / 1e6, 1), "job": job,
+              "trafilatura_alone": alone,
+              "trafilatura_over_job": round(alone["pages_per_second"] / job["pages_per_second"], 2),
+              "trafilatura_fast_alone": fast,
+              "trafilatura_fast_over_job": round(fast["pages_per_second"] / job["pages_per_second"], 2)}
+    for backend in other_backends:
+        other = clean_job(source, out, [*extra, "--set", f"tables.backend={backend}"])
+        result.setdefault("by_backend", {})[backend] = {
+            "job": other, "trafilatura_over_job": round(alone["pages_per_second"] / other["pages_per_second"], 2)}
+    return result
 
 
 def _sustained(runs: list[dict]) -> dict | None:
@@ -141,7 +149,7 @@ def _sustained(runs: list[dict]) -> dict | None:
 
 
 def bench(docs: int | list[int] = (10_000, 100_000), repeat: int | list[int] = (10, 100),
-          junk_per_kind: int = 50) -> dict:
+          junk_per_kind: int = 50, other_backends: list[str] = ()) -> dict:
     from corpussieve.clean.reasons import JUNK_EXPECTED_FAMILIES, families_of
     from corpussieve.clean.scoring import score_extractions
     from corpussieve.sample.junk import JUNK_KINDS, make_junk_page
@@ -156,13 +164,17 @@ def bench(docs: int | list[int] = (10_000, 100_000), repeat: int | list[int] = (
     tiny = generated_rows(100)
     _write_table(work / "tiny_in", tiny)
     result["fixed_cost"] = {"pages": len(tiny), "seconds": clean_job(work / "tiny_in", work / "tiny_out")["seconds"]}
+    for backend in other_backends:
+        result["fixed_cost"].setdefault("by_backend", {})[backend] = clean_job(
+            work / "tiny_in", work / "tiny_out", ["--set", f"tables.backend={backend}"])["seconds"]
 
     runs = []
     for size in sizes:
         rows = generated_rows(size)
         _write_table(work / "generated_in", rows)
         htmls = [r["html"] for r in rows if r["html"]]
-        runs.append(_speed(work / "generated_in", work / f"generated_{size}_out", htmls, len(rows)))
+        runs.append(_speed(work / "generated_in", work / f"generated_{size}_out", htmls, len(rows),
+                           other_backends=other_backends))
         print(json.dumps({"generated": runs[-1]}), file=sys.stderr, flush=True)  # a late failure loses nothing
         del rows, htmls
     result["generated"] = {"runs": runs, "sustained": _sustained(runs)}
@@ -185,7 +197,7 @@ def bench(docs: int | list[int] = (10_000, 100_000), repeat: int | list[int] = (
                                  # their filters: the same work per page needs it off here
                                  "--set", "clean.paragraphs.enabled=false"]
             run = _speed(work / "aeb_in", work / f"aeb_{copies_per_page}_out", [c["html"] for c in copies],
-                         len(copies), never_corpus_wide)
+                         len(copies), never_corpus_wide, other_backends)
             aeb_runs.append({"repeat": copies_per_page, **run})
             print(json.dumps({"aeb_dev": aeb_runs[-1]}), file=sys.stderr, flush=True)
             del copies
@@ -235,8 +247,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, nargs="+", default=[10, 100],
                         help="copies of the 92 aeb-dev pages, per run")
     parser.add_argument("--junk-per-kind", type=int, default=50)
+    parser.add_argument("--other-backends", nargs="*", default=[], choices=["delta-spark", "delta-rs"],
+                        help="also time the job with these table backends (tables.backend), beside the default")
     args = parser.parse_args()
-    print(json.dumps(bench(args.docs, args.repeat, args.junk_per_kind), indent=2))
+    print(json.dumps(bench(args.docs, args.repeat, args.junk_per_kind, args.other_backends), indent=2))
 
 
 if __name__ == "__main__":
