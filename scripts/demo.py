@@ -85,13 +85,15 @@ def main() -> int:
     parser.add_argument("--output", default="out/demo", help="folder for every demo output")
     parser.add_argument("--docs", type=int, default=2000, help="documents in the sample corpus")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--conf", action="append", default=[], metavar="FILE.yaml",
+                        help="a config profile over conf/local.yaml for the demo's session (repeatable)")
     args = parser.parse_args()
     setup_logging("INFO")
     out = Path(args.output).resolve()
     if out.exists():
         shutil.rmtree(out)
     started = time.perf_counter()
-    conf = [str(REPO / "conf" / "local.yaml")]
+    conf = [str(REPO / "conf" / "local.yaml"), *args.conf]
     # small data: C2 would compile code that runs for seconds (see spark.jit)
     spark = build_session(build_config(conf).spark, app_name="corpussieve-demo", jit_default="quick")
     cli = build_parser()

@@ -41,6 +41,12 @@ class SparkConfig(StrictModel):
         "fetched into .jars/, if any), 'none', a folder, or comma-separated jar paths. With jars, the Delta SQL "
         "extension and catalog are set too and tables.backend 'auto' picks delta-spark. Ignored under spark-submit.",
     )
+    class_archive: str = Field(
+        "auto",
+        description="JVM class archive (CDS) for a local session's driver: 'auto' (the one make setup built for this "
+        "JVM and class path, if any; about 5 s off each start), 'none', or the path of a .jsa file. Ignored under "
+        "spark-submit.",
+    )
     conf: dict[str, str] = Field(
         default_factory=dict, description="Extra Spark properties, applied last (local mode) or if unset (submit)."
     )

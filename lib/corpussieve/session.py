@@ -76,10 +76,32 @@ def local_settings(cfg: SparkConfig, jit_default: str = "full") -> dict[str, str
         settings["spark.local.dir"] = cfg.local_dir
     settings.update(cfg.conf)
     settings.update(delta_settings(cfg))
+    options = []
     if (cfg.jit if cfg.jit != "auto" else jit_default) == "quick":
+        options.append(QUICK_JIT_OPTIONS)
+    archive = class_archive_options(cfg)
+    if archive:
+        options.append(archive)
+    if options:
         extra = settings.get("spark.driver.extraJavaOptions", "")
-        settings["spark.driver.extraJavaOptions"] = f"{QUICK_JIT_OPTIONS} {extra}".strip()
+        settings["spark.driver.extraJavaOptions"] = " ".join([*options, extra]).strip()
     return settings
+
+
+def class_archive_options(cfg: SparkConfig) -> str:
+    """The driver JVM flags that map the class archive of ``spark.class_archive`` ('' when there is none)."""
+    from corpussieve import classarchive, deltajars
+
+    try:
+        jars = deltajars.locate(cfg.delta_jars)[0]
+        found = classarchive.locate(cfg.class_archive, jars)
+    except (deltajars.DeltaJarsError, classarchive.ClassArchiveError) as exc:
+        raise ConfigError(f"config error: spark.class_archive: {exc}") from None
+    if found.path is None:
+        log.info("no JVM class archive: %s", found.reason)
+        return ""
+    log.info("JVM class archive %s (%s)", found.path, found.reason)
+    return classarchive.java_options(found.path)
 
 
 def delta_settings(cfg: SparkConfig) -> dict[str, str]:
