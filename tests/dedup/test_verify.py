@@ -78,8 +78,7 @@ def test_exact_jaccard_edge_cases(config):
         exact_jaccard_pairs(["a"], [], config)
 
 
-@pytest.mark.parametrize("chunk_members", [1, 7, 1 << 22])
-def test_set_pair_jaccard_matches_python_sets(chunk_members):
+def test_set_pair_jaccard_matches_python_sets():
     from corpussieve.dedup.verify import set_pair_jaccard
 
     rng = np.random.default_rng(5)
@@ -88,13 +87,19 @@ def test_set_pair_jaccard_matches_python_sets(chunk_members):
     offsets = np.r_[0, np.cumsum([s.size for s in sets])].astype(np.int64)
     hashes = np.concatenate(sets).astype(np.uint64)
     left, right = rng.integers(0, 40, 300), rng.integers(0, 40, 300)  # repeats, self pairs
-    got = set_pair_jaccard(offsets, hashes, left, right, chunk_members=chunk_members)
+    got = set_pair_jaccard(offsets, hashes, left, right)
     want = []
     for i, j in zip(left, right, strict=True):
         a, b = set(sets[i].tolist()), set(sets[j].tolist())
         want.append(len(a & b) / len(a | b) if a and b else 0.0)
     assert got.tolist() == pytest.approx(want, abs=1e-12)
     assert set_pair_jaccard(offsets, hashes, np.zeros(0, np.int64), np.zeros(0, np.int64)).size == 0
+    # the binary search needs ascending, distinct members: anything else is refused, not miscounted
+    for bad in ([3, 1], [2, 2]):
+        with pytest.raises(ValueError, match="ascending"):
+            set_pair_jaccard(np.array([0, 1, 3]), np.array([7, *bad], dtype=np.uint64), np.array([0]), np.array([1]))
+    assert set_pair_jaccard(np.array([0, 2, 4]), np.array([5, 9, 1, 9], dtype=np.uint64),
+                            np.array([0]), np.array([1])).tolist() == [1 / 3]
 
 
 def test_shingle_sets_are_each_texts_distinct_sorted_shingles(config, make_doc):
@@ -110,3 +115,33 @@ def test_shingle_sets_are_each_texts_distinct_sorted_shingles(config, make_doc):
         if text is None or not text.strip():
             want = want[:0]
         assert hashes[offsets[k]:offsets[k + 1]].tolist() == want.tolist()
+
+
+def test_shingle_sets_are_read_back_from_arrow_buffers_as_written(config, make_doc):
+    """The driver reads the executors' shingle sets from the Arrow buffers of a chunked, sliced binary
+    column; the result is the offsets and values the sets were made of, chunk boundaries and empty sets
+    included, and the Jaccard of pairs over them is the Python sets' Jaccard."""
+    import pyarrow as pa
+
+    from corpussieve.dedup.stages import _binary_uint64_sets
+    from corpussieve.dedup.verify import set_pair_jaccard, shingle_sets
+
+    rng = random.Random(5)
+    texts = [make_doc(rng, rng.randint(0, 40)) for _ in range(120)] + ["", "one two"]
+    offsets, hashes = shingle_sets(texts, config)
+    written = pa.array([hashes[offsets[i]:offsets[i + 1]].astype("<u8").tobytes() for i in range(len(texts))],
+                       pa.binary())
+    column = pa.chunked_array([written.slice(0, 7), written.slice(7, 60), written.slice(67, 0), written.slice(67)])
+    read_offsets, read_hashes = _binary_uint64_sets(column)
+    assert np.array_equal(read_offsets, offsets) and np.array_equal(read_hashes, hashes)
+    assert read_hashes.dtype == np.uint64
+    left, right = np.arange(0, 60), np.arange(60, 120)
+    assert np.allclose(set_pair_jaccard(read_offsets, read_hashes, left, right),
+                       set_pair_jaccard(offsets, hashes, left, right))
+    sets = [set(hashes[offsets[i]:offsets[i + 1]].tolist()) for i in range(len(texts))]
+    for a, b in zip(left[:10], right[:10]):
+        union = len(sets[a] | sets[b])
+        expected = len(sets[a] & sets[b]) / union if sets[a] and sets[b] else 0.0
+        assert set_pair_jaccard(read_offsets, read_hashes, np.array([a]), np.array([b]))[0] == pytest.approx(expected)
+    empty_offsets, empty_hashes = _binary_uint64_sets(pa.chunked_array([], pa.binary()))
+    assert empty_offsets.tolist() == [0] and empty_hashes.size == 0

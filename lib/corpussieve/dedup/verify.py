@@ -48,43 +48,46 @@ def shingle_sets(texts: Sequence[str | None], config: DedupConfig) -> tuple[np.n
     return offsets, hashes
 
 
-def _gather(offsets: np.ndarray, hashes: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(position in ``rows``, hash) of every member of the sets ``rows`` name, set after set."""
-    starts, sizes = offsets[rows], offsets[rows + 1] - offsets[rows]
-    total = int(sizes.sum())
-    ends = np.cumsum(sizes)
-    index = np.arange(total, dtype=np.int64) - np.repeat(ends - sizes - starts, sizes)
-    return np.repeat(np.arange(rows.size, dtype=np.int64), sizes), hashes[index]
+def _check_sorted_sets(offsets: np.ndarray, hashes: np.ndarray) -> None:
+    """Raise unless every set ``hashes[offsets[k]:offsets[k + 1]]`` is strictly ascending (distinct, sorted)."""
+    if hashes.size < 2:
+        return
+    ascending = hashes[1:] > hashes[:-1]
+    starts = offsets[1:-1]
+    starts = starts[(starts > 0) & (starts < hashes.size)]
+    ascending[starts - 1] = True  # a set's first member need not exceed the previous set's last
+    if not ascending.all():
+        raise ValueError("set_pair_jaccard needs each set's members distinct and in ascending order")
 
 
-def set_pair_jaccard(offsets: np.ndarray, hashes: np.ndarray, left: np.ndarray, right: np.ndarray,
-                     chunk_members: int = 1 << 22) -> np.ndarray:
-    """Jaccard of the sets ``left[k]`` and ``right[k]`` of ``(offsets, hashes)`` (see :func:`shingle_sets`:
-    each set distinct), for every k; 0 when either set is empty. Pairs are taken in chunks of about
-    ``chunk_members`` set members, which bounds the temporary memory (~40 bytes a member)."""
+def set_pair_jaccard(offsets: np.ndarray, hashes: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Jaccard of the sets ``left[k]`` and ``right[k]`` of ``(offsets, hashes)`` for every k, each set's
+    members distinct and ascending (as :func:`shingle_sets` gives them; checked); 0 when either set is empty.
+
+    Each pair looks the smaller set's members up in the larger with one binary search (``searchsorted``):
+    O(a log b) per pair and no temporary beyond the smaller set. The earlier vectorized form sorted all
+    members of a chunk of pairs by (pair, value) at once; on 47,000 pairs of sets of ~770 members it took
+    13.3 s against 0.75 s for this (one process, the 2-core machine); at 1M documents the driver's
+    verification spent ~10 s there.
+    """
     left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
     if left.shape != right.shape:
         raise ValueError("left and right must pair up")
-    sizes = np.diff(offsets)
-    size_a, size_b = sizes[left], sizes[right]
-    intersection = np.zeros(left.size, dtype=np.int64)
-    cost = np.cumsum(size_a + size_b)
-    start = 0
-    while start < left.size:
-        base = cost[start - 1] if start else 0
-        stop = max(start + 1, int(np.searchsorted(cost, base + chunk_members, side="right")))
-        pair_a, hash_a = _gather(offsets, hashes, left[start:stop])
-        pair_b, hash_b = _gather(offsets, hashes, right[start:stop])
-        pair = np.concatenate([pair_a, pair_b])
-        values = np.concatenate([hash_a, hash_b])
-        order = np.lexsort((values, pair))
-        pair, values = pair[order], values[order]
-        shared = (pair[1:] == pair[:-1]) & (values[1:] == values[:-1])  # each set is distinct: a repeat is shared
-        intersection[start:stop] = np.bincount(pair[1:][shared], minlength=stop - start)
-        start = stop
-    union = size_a + size_b - intersection
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where((size_a > 0) & (size_b > 0), intersection / np.maximum(union, 1), 0.0)
+    offsets, hashes = np.asarray(offsets, dtype=np.int64), np.asarray(hashes)
+    _check_sorted_sets(offsets, hashes)
+    jaccard = np.zeros(left.size, dtype=np.float64)
+    for k in range(left.size):
+        a = hashes[offsets[left[k]]:offsets[left[k] + 1]]
+        b = hashes[offsets[right[k]]:offsets[right[k] + 1]]
+        if a.size == 0 or b.size == 0:
+            continue
+        if a.size > b.size:
+            a, b = b, a
+        found = np.searchsorted(b, a)
+        found[found == b.size] = 0  # past the end: compare with any member, the value cannot match
+        shared = int(np.count_nonzero(b[found] == a))
+        jaccard[k] = shared / (a.size + b.size - shared)
+    return jaccard
 
 
 def exact_jaccard_pairs(
