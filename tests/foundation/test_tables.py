@@ -305,6 +305,42 @@ def test_write_all_commits_nothing_when_one_output_fails(any_tables, spark, tmp_
     assert not _data_files(good) if os.path.exists(good) else True
 
 
+def test_a_streamed_first_output_is_not_staged_and_a_failure_in_it_commits_nothing(any_tables, spark, tmp_path):
+    """``WriteSpec.stream``: the first output of a ``write_all`` is written as it commits, first, without a
+    cached copy; the others are staged before it, a failure computing it commits nothing anywhere (and the
+    staged copies are released), and only the first output may stream."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    from corpussieve.tables import WriteSpec
+
+    first, second = _rows(spark, 6), _rows(spark, 4)
+    out = {name: str(tmp_path / name) for name in ("first", "second", "bad", "after")}
+    pending = [any_tables.prepare(WriteSpec(first, out["first"], stream=True)),
+               any_tables.prepare(WriteSpec(second, out["second"]))]
+    assert first.storageLevel == StorageLevel.NONE
+    assert second.storageLevel == (StorageLevel.MEMORY_AND_DISK if any_tables.backend_name == "delta-spark"
+                                   else StorageLevel.NONE)  # (the check above can fail: staging caches)
+    for p in pending:
+        p.abort()
+    results = any_tables.write_all([WriteSpec(first, out["first"], stream=True), WriteSpec(second, out["second"])])
+    assert [r.rows for r in results] == [6, 4] and all(r.committed for r in results)
+    assert any_tables.read(out["first"]).count() == 6 and second.storageLevel == StorageLevel.NONE
+
+    @F.udf("string")
+    def fail(value):
+        raise RuntimeError("first output failed")
+
+    with pytest.raises(Exception, match="first output failed"):
+        any_tables.write_all([WriteSpec(_rows(spark, 5).withColumn("text", fail("text")), out["bad"], stream=True),
+                              WriteSpec(second, out["after"])])
+    assert not any_tables.exists(out["bad"]) and not any_tables.exists(out["after"])
+    assert second.storageLevel == StorageLevel.NONE  # the staged copy is released
+    with pytest.raises(ValueError, match="only the first output"):
+        any_tables.write_all([WriteSpec(second, out["after"]), WriteSpec(first, out["bad"], stream=True)])
+    assert not any_tables.exists(out["after"])
+
+
 def test_a_computed_write_is_not_staged_again_and_counts_its_rows_from_the_commit(any_tables, spark, tmp_path):
     """``WriteSpec.computed``: filters of a persisted, computed frame are written without a second cached
     copy (delta-spark staged them by caching), and report the same rows, files and contents as a staged write,

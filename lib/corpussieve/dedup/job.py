@@ -91,7 +91,8 @@ def run(ctx, args: argparse.Namespace) -> dict[str, Any]:
         deduplicate(run, stages)
         with run.stage("write") as st:
             metadata = {"job": "dedup", "run_id": run.run_id, "input": input_path, "input_version": input_version}
-            specs = [WriteSpec(stages.documents_table(), f"{out}/documents", metadata=metadata),
+            # documents (every kept text) streams: staging it cached the whole text once more (WriteSpec.stream)
+            specs = [WriteSpec(stages.documents_table(), f"{out}/documents", metadata=metadata, stream=True),
                      WriteSpec(stages.clusters_table(), f"{out}/clusters", metadata=metadata)]
             if index_path:
                 specs.append(WriteSpec(stages.index_rows(input_version), index_path, "append", txn=txn,

@@ -234,7 +234,7 @@ class Tables:
             if spec.txn is not None:
                 metadata["txn"] = [spec.txn.app_id, spec.txn.version]
         return self.backend.prepare_write(spec.df, spec.path, spec.mode, spec.partition_by, spec.txn, metadata,
-                                          computed=spec.computed)
+                                          stage=not (spec.computed or spec.stream))
 
     def write(self, df, path: str, mode: WriteMode = "append", partition_by: list[str] | None = None,
               txn: Txn | None = None, metadata: dict[str, Any] | None = None) -> WriteResult:
@@ -250,7 +250,13 @@ class Tables:
         transaction, so a process killed between two commits leaves some outputs committed: with ``run``,
         every commit records the run's key and pinned versions, outputs that already hold this run's commit
         are skipped, and the rerun of the same command commits exactly the missing ones.
+
+        A ``stream`` output (the first only) is not staged: it is computed as it is committed, first, so a
+        failure in it commits nothing either, but may leave its failed tasks' files uncommitted in its folder.
         """
+        if any(spec.stream for spec in specs[1:]):
+            raise ValueError("only the first output of a write_all can be streamed (WriteSpec.stream): "
+                             "it must commit before any other")
         staged: list[PendingWrite] = []
         try:
             for spec in specs:

@@ -484,8 +484,8 @@ class DeltaRsBackend:
 
     # -- write ----------------------------------------------------------------------------------
     def prepare_write(self, df, path: str, mode: str, partition_by: list[str] | None, txn: Txn | None,
-                      metadata: dict[str, Any] | None, computed: bool = False):
-        """Stage ``df`` by writing its data files (``computed`` changes nothing here: the files are written
+                      metadata: dict[str, Any] | None, stage: bool = True):
+        """Stage ``df`` by writing its data files (``stage`` changes nothing here: the files are written
         either way, and the commit is a short metadata operation)."""
         from deltalake import DeltaTable
 

@@ -30,13 +30,14 @@ class DeltaSparkPendingWrite:
     computing any output of ``Tables.write_all`` then commits nothing anywhere, as with delta-rs, and the
     commit only writes the cached rows.
 
-    ``computed``: the frame only filters and projects frames the run has persisted and computed already,
-    so nothing is left to fail in it: it is written as it is, without a second cached copy, and its row
-    count comes from the commit's own metrics (``WriteSpec.computed``).
+    ``stage=False``: the frame is written as it is when committed, without a cached copy, and its row count
+    comes from the commit's own metrics: for an output that only filters frames the run has persisted and
+    computed already (``WriteSpec.computed``: nothing is left to fail in it), and for a first output the
+    job streams (``WriteSpec.stream``: it commits before any other).
     """
 
     def __init__(self, backend: DeltaSparkBackend, df, path: str, mode: str, partition_by: list[str],
-                 txn: Txn | None, metadata: dict[str, Any], computed: bool = False) -> None:
+                 txn: Txn | None, metadata: dict[str, Any], stage: bool = True) -> None:
         from pyspark import StorageLevel
 
         self.backend = backend
@@ -45,7 +46,7 @@ class DeltaSparkPendingWrite:
         self.partition_by = partition_by
         self.txn = txn
         self.metadata = metadata
-        self.staged = not computed
+        self.staged = stage
         if not self.staged:
             self.df, self.rows = df, None
             return
@@ -194,7 +195,7 @@ class DeltaSparkBackend:
         return reader.load(path)
 
     def prepare_write(self, df, path: str, mode: str, partition_by: list[str] | None, txn: Txn | None,
-                      metadata: dict[str, Any] | None, computed: bool = False):
+                      metadata: dict[str, Any] | None, stage: bool = True):
         path = self.normalize(path)
         partition_by = list(partition_by or [])
         if self.exists(path):
@@ -215,4 +216,4 @@ class DeltaSparkBackend:
                     return SkippedWrite(path, mode, self.version(path), self.name,
                                         f"batch {txn.version} of {txn.app_id} is committed already")
         check_partition_columns(path, df.schema, partition_by)
-        return DeltaSparkPendingWrite(self, df, path, mode, partition_by, txn, dict(metadata or {}), computed)
+        return DeltaSparkPendingWrite(self, df, path, mode, partition_by, txn, dict(metadata or {}), stage)
