@@ -16,6 +16,7 @@ only its start is slower. ``--check`` only says whether an archive for this JVM 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -85,11 +86,9 @@ def run_tracking_jvms(cmd: list[str], timeout: float, log_path: Path) -> int:
         seen: dict[int, psutil.Process] = {}
         deadline = time.monotonic() + timeout
         while child.poll() is None:
-            try:
+            with contextlib.suppress(psutil.Error):  # the child may exit between poll() and the listing
                 for proc in psutil.Process(child.pid).children(recursive=True):
                     seen.setdefault(proc.pid, proc)
-            except psutil.Error:
-                pass
             if time.monotonic() > deadline:
                 child.kill()
                 break
