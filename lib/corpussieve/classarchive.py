@@ -1,12 +1,12 @@
 """The JVM class archive of a local session: Spark's classes pre-parsed, so a job starts ~5 s sooner.
 
 A local-mode job spends seconds before its first row: the driver JVM loads, verifies and links thousands of
-classes of Spark, Delta and their libraries as each is first used (18,018 for a session's start and one small
-job; 13,426 of them then come from the archive) (session start, first job, first Delta
-scan, first Arrow exchange). Java's class data sharing (CDS) keeps those classes pre-parsed in a file the
-JVM maps at start. ``scripts/build_class_archive.py`` (run by ``make setup``) runs the demo pipeline once in
-a JVM started with ``-XX:ArchiveClassesAtExit`` (a dynamic archive on top of the JDK's own), checks that a
-new JVM maps it, and publishes it here with a manifest; ``build_session`` then starts local sessions with
+classes of Spark, Delta and their libraries as each is first used (session start, first job, first Delta
+scan, first Arrow exchange; 18,018 classes for a session's start and one small job, 13,426 of them then
+from the archive). Java's class data sharing (CDS) keeps those classes pre-parsed in a file the JVM maps at
+start. ``scripts/build_class_archive.py`` (run by ``make setup``) runs a small workload once in a JVM started
+with ``-XX:ArchiveClassesAtExit`` (a dynamic archive on top of the JDK's own), checks that a new JVM maps
+it, and publishes it here with a manifest; ``build_session`` then starts local sessions with
 ``-XX:SharedArchiveFile``. Measured on the 2-core machine of the README (one process each, alternated three
 times): session start 5.5-7.0 s -> 3.5-3.8 s, first Spark job 2.3-2.8 s -> 1.4-1.5 s, first Delta read of a
 50k-row table 5.2-5.8 s -> 4.5-5.2 s; about 5 s per process in all.
