@@ -111,7 +111,7 @@ def build(folder: Path, workload: str, docs: int, timeout: float, force: bool) -
         say("skipped: no java found (jobs start without one)")
         return 0
     jars = current_delta_jars()
-    print_ = classarchive.fingerprint(jars)
+    identity = classarchive.fingerprint(jars)
     found = classarchive.locate("auto", jars, folder)
     if found.path and not force:
         say(f"present: {found.path}")
@@ -119,7 +119,7 @@ def build(folder: Path, workload: str, docs: int, timeout: float, force: bool) -
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.partial*"):
         stale.unlink(missing_ok=True)
-    staged = folder / f"{classarchive.key(print_)}.jsa.partial-{os.getpid()}"
+    staged = folder / f"{classarchive.key(identity)}.jsa.partial-{os.getpid()}"
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="class-archive-") as tmp:
         profile = Path(tmp) / "dump.yaml"
@@ -146,7 +146,7 @@ def build(folder: Path, workload: str, docs: int, timeout: float, force: bool) -
         say("not built: a new JVM could not map the archive; jobs start without one")
         return 0
     without = probe(["spark.class_archive=none"])
-    target = classarchive.publish(staged, folder, print_, {
+    target = classarchive.publish(staged, folder, identity, {
         "workload": f"{workload}" + (f" --docs {docs}" if workload == "demo" else ""),
         "built": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "build_seconds": round(built_seconds, 1),

@@ -91,8 +91,8 @@ def fingerprint(delta_jars: list[str]) -> dict:
     }
 
 
-def key(print_: dict) -> str:
-    return hashlib.sha256(json.dumps(print_, sort_keys=True).encode()).hexdigest()[:20]
+def key(identity: dict) -> str:
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:20]
 
 
 def locate(setting: str, delta_jars: list[str], folder: Path | None = None) -> Located:
@@ -123,15 +123,15 @@ def locate(setting: str, delta_jars: list[str], folder: Path | None = None) -> L
     return Located(str(archive), f"built {manifest.get('built', '?')} by {manifest.get('workload', '?')}")
 
 
-def publish(staged: Path, folder: Path, print_: dict, extra: dict) -> Path:
+def publish(staged: Path, folder: Path, identity: dict, extra: dict) -> Path:
     """Move a checked archive into ``folder`` under its key, manifest last: a reader that finds the manifest
     finds the whole archive (``os.replace`` is atomic within one file system)."""
     folder.mkdir(parents=True, exist_ok=True)
-    name = key(print_)
+    name = key(identity)
     target, manifest_path = folder / f"{name}.jsa", folder / f"{name}.json"
     manifest_path.unlink(missing_ok=True)
     os.replace(staged, target)
-    manifest = {"archive": target.name, "bytes": target.stat().st_size, **print_, **extra}
+    manifest = {"archive": target.name, "bytes": target.stat().st_size, **identity, **extra}
     tmp = manifest_path.with_suffix(".json.partial")
     tmp.write_text(json.dumps(manifest, indent=2) + "\n")
     os.replace(tmp, manifest_path)

@@ -123,8 +123,7 @@ def test_shingle_sets_are_read_back_from_arrow_buffers_as_written(config, make_d
     included, and the Jaccard of pairs over them is the Python sets' Jaccard."""
     import pyarrow as pa
 
-    from corpussieve.dedup.stages import _binary_uint64_sets
-    from corpussieve.dedup.verify import set_pair_jaccard, shingle_sets
+    from corpussieve.dedup.verify import binary_uint64_sets, set_pair_jaccard, shingle_sets
 
     rng = random.Random(5)
     texts = [make_doc(rng, rng.randint(0, 40)) for _ in range(120)] + ["", "one two"]
@@ -132,7 +131,7 @@ def test_shingle_sets_are_read_back_from_arrow_buffers_as_written(config, make_d
     written = pa.array([hashes[offsets[i]:offsets[i + 1]].astype("<u8").tobytes() for i in range(len(texts))],
                        pa.binary())
     column = pa.chunked_array([written.slice(0, 7), written.slice(7, 60), written.slice(67, 0), written.slice(67)])
-    read_offsets, read_hashes = _binary_uint64_sets(column)
+    read_offsets, read_hashes = binary_uint64_sets(column)
     assert np.array_equal(read_offsets, offsets) and np.array_equal(read_hashes, hashes)
     assert read_hashes.dtype == np.uint64
     left, right = np.arange(0, 60), np.arange(60, 120)
@@ -143,5 +142,5 @@ def test_shingle_sets_are_read_back_from_arrow_buffers_as_written(config, make_d
         union = len(sets[a] | sets[b])
         expected = len(sets[a] & sets[b]) / union if sets[a] and sets[b] else 0.0
         assert set_pair_jaccard(read_offsets, read_hashes, np.array([a]), np.array([b]))[0] == pytest.approx(expected)
-    empty_offsets, empty_hashes = _binary_uint64_sets(pa.chunked_array([], pa.binary()))
+    empty_offsets, empty_hashes = binary_uint64_sets(pa.chunked_array([], pa.binary()))
     assert empty_offsets.tolist() == [0] and empty_hashes.size == 0

@@ -92,26 +92,6 @@ class LocalEdges:
     dst: np.ndarray
 
 
-def _binary_uint64_sets(column) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets, values) of a chunked Arrow binary column of little-endian uint64 sets, read from the Arrow
-    buffers: one copy of the values in all. Going through Python bytes (``to_pylist``, a join, a cast) held
-    four copies at once: at 1M documents the shingle sets of 95k borderline documents are ~420 MB."""
-    sizes, parts = [], []
-    for chunk in column.chunks:
-        if chunk.null_count:
-            raise RuntimeError("verification read a null shingle set")
-        ends = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
-        values = np.frombuffer(chunk.buffers()[2], dtype="<u8", count=int(ends[-1]) // 8) if len(chunk) else \
-            np.empty(0, "<u8")
-        sizes.append(np.diff(ends) // 8)
-        parts.append(values[int(ends[0]) // 8:])
-    offsets = np.zeros(sum(s.size for s in sizes) + 1, dtype=np.int64)
-    if sizes:
-        np.cumsum(np.concatenate(sizes), out=offsets[1:])
-    hashes = np.concatenate(parts).view(np.uint64) if parts else np.empty(0, np.uint64)
-    return offsets, hashes
-
-
 def _hinted(df: DataFrame, rows: int, limit: int) -> DataFrame:
     """Broadcast a small side of a join: the other side (texts) then streams without a shuffle."""
     return F.broadcast(df) if rows <= limit else df
@@ -471,7 +451,7 @@ class DedupStages:
         every node of the pairs. Each needed text is shingled once on an executor and its set collected."""
         import pyarrow as pa
 
-        from corpussieve.dedup.verify import set_pair_jaccard
+        from corpussieve.dedup.verify import binary_uint64_sets, set_pair_jaccard
 
         wanted = self.spark.createDataFrame(pa.table({"nid": pa.array(needed, pa.int64())}))
         found = (self.batch.select(F.col("id").cast("string").alias("id"), "text")
@@ -480,7 +460,7 @@ class DedupStages:
                  .mapInArrow(arrowfns.shingle_sets(self.cfg), arrowfns.SHINGLE_SETS_DDL)
                  .toArrow())
         nids = found.column("nid").to_numpy()
-        offsets, hashes = _binary_uint64_sets(found.column("shingles"))
+        offsets, hashes = binary_uint64_sets(found.column("shingles"))
         del found
         order = np.argsort(nids)
         if not np.array_equal(nids[order], needed):  # ids are unique and every needed node is a batch text

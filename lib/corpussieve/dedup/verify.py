@@ -48,6 +48,26 @@ def shingle_sets(texts: Sequence[str | None], config: DedupConfig) -> tuple[np.n
     return offsets, hashes
 
 
+def binary_uint64_sets(column) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, values) of a chunked Arrow binary column of little-endian uint64 sets, read from the Arrow
+    buffers: one copy of the values in all. Going through Python bytes (``to_pylist``, a join, a cast) held
+    four copies at once: at 1M documents the shingle sets of 95k borderline documents are ~420 MB."""
+    sizes, parts = [], []
+    for chunk in column.chunks:
+        if chunk.null_count:
+            raise RuntimeError("verification read a null shingle set")
+        ends = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+        values = np.frombuffer(chunk.buffers()[2], dtype="<u8", count=int(ends[-1]) // 8) if len(chunk) else \
+            np.empty(0, "<u8")
+        sizes.append(np.diff(ends) // 8)
+        parts.append(values[int(ends[0]) // 8:])
+    offsets = np.zeros(sum(s.size for s in sizes) + 1, dtype=np.int64)
+    if sizes:
+        np.cumsum(np.concatenate(sizes), out=offsets[1:])
+    hashes = np.concatenate(parts).view(np.uint64) if parts else np.empty(0, np.uint64)
+    return offsets, hashes
+
+
 def _check_sorted_sets(offsets: np.ndarray, hashes: np.ndarray) -> None:
     """Raise unless every set ``hashes[offsets[k]:offsets[k + 1]]`` is strictly ascending (distinct, sorted)."""
     if hashes.size < 2:
