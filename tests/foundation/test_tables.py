@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
+from corpussieve import deltajars
 from corpussieve.errors import (
     ConcurrentWriteError,
     SchemaMismatchError,
@@ -378,3 +379,36 @@ def test_a_computed_write_is_not_staged_again_and_counts_its_rows_from_the_commi
         assert dropped.storageLevel == StorageLevel.NONE
     finally:
         base.unpersist()
+
+
+@pytest.mark.skipif(not deltajars.available(), reason="delta-spark jars not fetched (make setup needs Maven Central)")
+def test_delta_spark_history_read_from_the_log_equals_delta_table_history(spark, tmp_path):
+    """The driver reads a local table's commits from its log files; DeltaTable.history (a Spark job) is the
+    reference: same versions, operations, parameters, metrics and run metadata, newest first, with limits."""
+    from corpussieve.config import TablesConfig
+    from corpussieve.tables import Tables
+
+    tables = Tables(spark, TablesConfig(backend="delta-spark"))
+    backend = tables.backend
+    path = str(tmp_path / "hist")
+    tables.write(_rows(spark, 5), path, mode="overwrite", metadata={"job": "test", "n": [1, 2]})
+    tables.write(_rows(spark, 7, offset=100), path, mode="append", txn=Txn("app", 3))
+    tables.delete_ids(path, "id", [100, 101], metadata={"job": "forget"})
+    tables.write(_rows(spark, 2, offset=500), path, mode="overwrite", partition_by=None)
+    assert backend._local_log_folder(path) == os.path.join(path, "_delta_log")
+    assert backend._latest_version(path) == 3 == tables.version(path)
+
+    def comparable(entries):
+        return [{k: v for k, v in e.items() if k != "timestamp"} for e in entries]
+
+    for limit in (None, 1, 2, 10):
+        fast, reference = backend.history(path, limit), backend.history_by_spark(path, limit)
+        assert comparable(fast) == comparable(reference)
+        for a, b in zip(fast, reference, strict=True):
+            assert abs((a["timestamp"] - b["timestamp"]).total_seconds()) < 2
+    assert [e["version"] for e in backend.history(path)] == [3, 2, 1, 0]
+    assert backend.history(path)[-1]["corpussieve"] == {"job": "test", "n": [1, 2]}
+    assert backend.history(path)[1]["operation"] == "DELETE"
+    # tables Spark resolves elsewhere are read through the Spark job
+    assert backend._local_log_folder("s3a://bucket/table") is None
+    assert backend._local_log_folder("file://" + path) == os.path.join(path, "_delta_log")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import logging
+import os
+import re
 from typing import Any
 
 from corpussieve.runtime_config import TablesConfig
@@ -106,6 +110,7 @@ class DeltaSparkBackend:
     def __init__(self, spark, cfg: TablesConfig) -> None:
         self.spark = spark
         self.cfg = cfg
+        self._default_fs_is_local: bool | None = None
 
     def normalize(self, path: str) -> str:
         # Relative local paths become absolute, as delta-rs makes them, so both backends name a table alike
@@ -129,10 +134,27 @@ class DeltaSparkBackend:
             raise TableNotFoundError(not_found_reason(path), table=path)
 
     def _latest_version(self, path: str) -> int | None:
+        """The table's latest version, from its log's listing (the snapshot ``DeltaLog.update`` returns): about
+        10 ms, where ``DeltaTable.history(1)`` runs a Spark job (0.2 s warm, 1.8 s as a session's first)."""
         if not self.exists(path):
             return None
-        row = self._delta_table(path).history(1).select("version").first()
-        return int(row["version"]) if row else None
+        jvm = self.spark.sparkContext._jvm
+        log_obj = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(self.spark._jsparkSession, path)
+        version = int(log_obj.update(False, jvm.scala.Option.empty(), jvm.scala.Option.empty()).version())
+        return version if version >= 0 else None
+
+    def _local_log_folder(self, path: str) -> str | None:
+        """The table's ``_delta_log`` folder on this machine, when Spark resolves ``path`` to the local file
+        system (a ``file:`` URI, or a plain path while the default file system is local), else None."""
+        if has_scheme(path) and not path.startswith("file:"):
+            return None
+        if not has_scheme(path):
+            if self._default_fs_is_local is None:
+                default_fs = self.spark.sparkContext._jsc.hadoopConfiguration().get("fs.defaultFS") or "file:///"
+                self._default_fs_is_local = str(default_fs).startswith("file:")
+            if not self._default_fs_is_local:
+                return None
+        return os.path.join(normalize_local(path), "_delta_log")
 
     def version(self, path: str) -> int:
         self._require(path)
@@ -159,6 +181,18 @@ class DeltaSparkBackend:
         return list(detail["partitionColumns"])
 
     def history(self, path: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """The latest ``limit`` commits (all without), newest first. A local table's commits are read from its
+        log files by the driver (``history_from_log``); other tables through ``DeltaTable.history``, a Spark
+        job that reads the same files (``history_by_spark``): a run looks at histories a dozen times (the
+        resume check, every commit's version and metrics), and each job cost 0.2-1.8 s of a 30 s run."""
+        self._require(path)
+        folder = self._local_log_folder(path)
+        if folder is None:
+            return self.history_by_spark(path, limit)
+        return history_from_log(folder, self._latest_version(path), limit)
+
+    def history_by_spark(self, path: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """``history`` through ``DeltaTable.history`` (any file system)."""
         self._require(path)
         frame = self._delta_table(path).history(limit) if limit else self._delta_table(path).history()
         out = []
@@ -217,3 +251,46 @@ class DeltaSparkBackend:
                                         f"batch {txn.version} of {txn.app_id} is committed already")
         check_partition_columns(path, df.schema, partition_by)
         return DeltaSparkPendingWrite(self, df, path, mode, partition_by, txn, dict(metadata or {}), stage)
+
+
+_COMMIT_FILE = re.compile(r"^(\d{20})\.json$")
+_COMMIT_INFO_LINE = re.compile(r'^\s*\{\s*"commitInfo"\s*:')
+
+
+def history_from_log(log_folder: str, latest: int | None, limit: int | None = None) -> list[dict[str, Any]]:
+    """History entries, newest first, of the commits up to ``latest`` whose files are in ``log_folder``, as
+    ``DeltaTable.history`` gives them: the commit's ``commitInfo`` action (``operationParameters`` and
+    ``operationMetrics`` are string maps in the file as in the history frame) and the timestamp history uses
+    (the in-commit timestamp when the table records one, else the commit file's modification time). Commits
+    whose files the log cleanup removed are not listed, as history does not list them."""
+    if latest is None:
+        return []
+    versions = sorted((int(m.group(1)) for m in map(_COMMIT_FILE.match, os.listdir(log_folder))
+                       if m and int(m.group(1)) <= latest), reverse=True)
+    out = []
+    for version in versions[:limit] if limit else versions:
+        file = os.path.join(log_folder, f"{version:020d}.json")
+        info: dict[str, Any] = {}
+        with open(file, encoding="utf-8") as handle:
+            for line in handle:  # delta writes commitInfo first; a commit without one is read to its end
+                if _COMMIT_INFO_LINE.match(line):
+                    info = json.loads(line)["commitInfo"]
+                    break
+        stamp_ms = info.get("inCommitTimestamp") or int(os.stat(file).st_mtime * 1000)
+        entry = {
+            "version": version,
+            "timestamp": datetime.datetime.fromtimestamp(stamp_ms / 1000),
+            "operation": info.get("operation"),
+            "operationParameters": {k: _as_text(v) for k, v in (info.get("operationParameters") or {}).items()},
+            "operationMetrics": {k: _as_text(v) for k, v in (info.get("operationMetrics") or {}).items()},
+        }
+        meta = parse_commit_metadata(info.get("userMetadata"))
+        if meta is not None:
+            entry["corpussieve"] = meta
+        out.append(entry)
+    return out
+
+
+def _as_text(value: Any) -> str:
+    """A commitInfo map value as the history frame's map<string,string> holds it."""
+    return value if isinstance(value, str) else json.dumps(value)
