@@ -113,6 +113,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _jit_default(module, args: argparse.Namespace, config) -> str:
+    """What ``spark.jit: auto`` means for this job: its ``LOCAL_JIT``, or what its ``local_jit(args, config)``
+    chooses from the size of its input (only asked when the choice matters: jit auto, a local session)."""
+    from corpussieve.session import under_spark_submit
+
+    chooser = getattr(module, "local_jit", None)
+    if chooser is not None and config.spark.jit == "auto" and not under_spark_submit():
+        return chooser(args, config)
+    return getattr(module, "LOCAL_JIT", "full")
+
+
 def run_job(name: str, args: argparse.Namespace, spark=None) -> dict[str, Any]:
     """Build config, session and tables, run job ``name``, and return its summary."""
     from corpussieve.session import build_session
@@ -122,8 +133,7 @@ def run_job(name: str, args: argparse.Namespace, spark=None) -> dict[str, Any]:
     config = build_config(args.conf, args.sets, module.overrides(args))
     owns_session = spark is None
     if owns_session:
-        spark = build_session(config.spark, app_name=f"corpussieve-{name}",
-                              jit_default=getattr(module, "LOCAL_JIT", "full"))
+        spark = build_session(config.spark, app_name=f"corpussieve-{name}", jit_default=_jit_default(module, args, config))
     try:
         run = JobRun(name, config)
         ctx = JobContext(spark=spark, tables=Tables(spark, config.tables), config=config, run=run)

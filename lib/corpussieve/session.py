@@ -164,10 +164,11 @@ def build_session(cfg: SparkConfig, app_name: str | None = None, jit_default: st
             builder = builder.config(key, value)
         spark = builder.getOrCreate()
         log.info(
-            "spark session: master=%s driver_memory=%s shuffle_partitions=%s",
+            "spark session: master=%s driver_memory=%s shuffle_partitions=%s jit=%s",
             spark.sparkContext.master,
             spark.conf.get("spark.driver.memory", "?"),
             spark.conf.get("spark.sql.shuffle.partitions"),
+            cfg.jit if cfg.jit != "auto" else f"auto ({jit_default})",
         )
     spark.sparkContext.setLogLevel(cfg.log_level)
     return spark

@@ -199,3 +199,22 @@ def not_found_reason(path: str) -> str:
         if os.path.isdir(path) and not os.path.isdir(os.path.join(path, "_delta_log")):
             return "the path exists but is not a Delta table (no _delta_log folder)"
     return "not a Delta table"
+
+
+def rows_in_log(path: str, storage_options: dict[str, str] | None = None) -> int | None:
+    """The rows of a Delta table's latest version, summed from its log's per-file statistics (``numRecords``),
+    without Spark: for choices made before a session starts. None when the table cannot be opened or a file
+    has no statistics."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        from deltalake import DeltaTable
+
+        table = DeltaTable(normalize_local(path) if not has_scheme(path) or path.startswith("file:") else path,
+                           storage_options=storage_options or None)
+        counts = pa.table(table.get_add_actions(flatten=True)).column("num_records")
+    except Exception:  # the job reports a missing or unreadable table itself, with the table's name
+        return None
+    if counts.null_count:
+        return None
+    return int(pc.sum(counts).as_py() or 0)
