@@ -33,7 +33,7 @@ class SparkConfig(StrictModel):
         "auto",
         description="Driver JVM compilers in local mode. 'quick' stops at C1 (-XX:TieredStopAtLevel=1): about half "
         "the JVM CPU on a 2-core machine when the work is in Python; 'full' is the JVM default. 'auto': quick for "
-        "clean, repetition, inspect, format and decontaminate; for dedup quick up to 150,000 rows of input and "
+        "clean, repetition, inspect, format and decontaminate; for dedup quick up to 300,000 rows of input and "
         "index (read from the tables' logs), full above; full for the others.",
     )
     delta_jars: str = Field(

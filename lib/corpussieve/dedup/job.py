@@ -37,12 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "the threshold only (default), or by exact shingle Jaccard always")
 
 
-QUICK_JIT_MAX_ROWS = 150_000
+QUICK_JIT_MAX_ROWS = 300_000
 """Input rows (plus index rows) up to which ``spark.jit: auto`` gives dedup's local driver JVM the C1 compiler
-only. Measured on 2 cores (the bench's generated corpus, the same command back to back): at 50,000 documents
-C1 only took 24.7 and 25.6 s against 30.5 and 32.5 s (C2's compiler threads take a core from the Python
-sketch pass while the run is short); at 1,000,000 it took 200.2 s against 155.7 s (the LSH bucket sort,
-70.5 s against 22.2 s, needs C2's code)."""
+only. Measured on 2 cores (the bench's generated corpus, the same command back to back, wall seconds, C1 only
+against C1 and C2): 50,000 documents 24.7 and 25.6 s against 30.5 and 32.5 s (C2's compiler thread takes a
+core from the Python sketch pass while the run is short); 200,000 documents 45.0 s against 51.8 and 54.3 s;
+1,000,000 documents 156.1 s against 145.1 s (the JVM's own work is long enough to use C2's code). Were the
+gain fixed and the loss proportional to size, they would cross near 390,000."""
 
 
 def local_jit(args: argparse.Namespace, config) -> str:

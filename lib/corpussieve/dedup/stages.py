@@ -374,10 +374,17 @@ class DedupStages:
             members = members.unionByName(self.index_members.select("id", "signature", "band_keys",
                                                                     F.lit(ORIGIN_INDEX).alias("origin")))
         members = members.withColumn("nid", node_id(self.salt))
-        buckets = (members.select("nid", "origin", F.explode("band_keys").alias("band_key"))
-                   .groupBy("band_key")
-                   .agg(F.sort_array(F.collect_list("nid")).alias("members"), F.max("origin").alias("has_new"))
-                   .filter((F.size("members") >= 2) & (F.col("has_new") == ORIGIN_NEW))
+        # Nearly every band key has one member. Counting members per key first (a hash aggregation of two
+        # longs, compiled to a tight loop) and listing the members of the shared keys only, found by a
+        # semi-join, costs less than listing every key's members (an object aggregation over all 15 keys of
+        # every document): lsh_buckets at 1M documents 16.1 s against 22.2 s, and with C1 only (small runs,
+        # spark.jit quick) 21.7 s against 70.5 s.
+        exploded = members.select("nid", "origin", F.explode("band_keys").alias("band_key"))
+        shared = (exploded.groupBy("band_key")
+                  .agg(F.count(F.lit(1)).alias("n"), F.max("origin").alias("has_new"))
+                  .filter((F.col("n") >= 2) & (F.col("has_new") == ORIGIN_NEW)).select("band_key"))
+        buckets = (exploded.join(shared, "band_key", "left_semi")
+                   .groupBy("band_key").agg(F.sort_array(F.collect_list("nid")).alias("members"))
                    .select("members").distinct())  # the same members found through several bands: once
         member_rows = buckets.select(F.xxhash64("members").alias("bucket"), F.explode("members").alias("nid"))
         rows = members.select("nid", "signature").join(member_rows, "nid")
