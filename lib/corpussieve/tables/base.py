@@ -210,8 +210,7 @@ def rows_in_log(path: str, storage_options: dict[str, str] | None = None) -> int
         import pyarrow.compute as pc
         from deltalake import DeltaTable
 
-        table = DeltaTable(normalize_local(path) if not has_scheme(path) or path.startswith("file:") else path,
-                           storage_options=storage_options or None)
+        table = DeltaTable(normalize_local(path), storage_options=storage_options or None)
         counts = pa.table(table.get_add_actions(flatten=True)).column("num_records")
     except Exception:  # the job reports a missing or unreadable table itself, with the table's name
         return None

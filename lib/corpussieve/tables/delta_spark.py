@@ -138,10 +138,14 @@ class DeltaSparkBackend:
         10 ms, where ``DeltaTable.history(1)`` runs a Spark job (0.2 s warm, 1.8 s as a session's first)."""
         if not self.exists(path):
             return None
+        version = int(self._snapshot(path).version())
+        return version if version >= 0 else None
+
+    def _snapshot(self, path: str):
+        """The table's latest snapshot (a JVM object), brought up to date by listing its log."""
         jvm = self.spark.sparkContext._jvm
         log_obj = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(self.spark._jsparkSession, path)
-        version = int(log_obj.update(False, jvm.scala.Option.empty(), jvm.scala.Option.empty()).version())
-        return version if version >= 0 else None
+        return log_obj.update(False, jvm.scala.Option.empty(), jvm.scala.Option.empty())
 
     def _local_log_folder(self, path: str) -> str | None:
         """The table's ``_delta_log`` folder on this machine, when Spark resolves ``path`` to the local file
@@ -213,9 +217,7 @@ class DeltaSparkBackend:
     def txn_version(self, path: str, app_id: str) -> int | None:
         if not self.exists(path):
             return None
-        jvm = self.spark.sparkContext._jvm
-        log_obj = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(self.spark._jsparkSession, path)
-        found = log_obj.update(False, jvm.scala.Option.empty(), jvm.scala.Option.empty()).transactions().get(app_id)
+        found = self._snapshot(path).transactions().get(app_id)
         return int(found.get()) if found.isDefined() else None
 
     def read(self, path: str, version: int | None = None):
