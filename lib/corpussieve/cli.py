@@ -133,7 +133,8 @@ def run_job(name: str, args: argparse.Namespace, spark=None) -> dict[str, Any]:
     config = build_config(args.conf, args.sets, module.overrides(args))
     owns_session = spark is None
     if owns_session:
-        spark = build_session(config.spark, app_name=f"corpussieve-{name}", jit_default=_jit_default(module, args, config))
+        spark = build_session(config.spark, app_name=f"corpussieve-{name}",
+                              jit_default=_jit_default(module, args, config))
     try:
         run = JobRun(name, config)
         ctx = JobContext(spark=spark, tables=Tables(spark, config.tables), config=config, run=run)

@@ -395,7 +395,7 @@ def test_delta_spark_history_read_from_the_log_equals_delta_table_history(spark,
     tables.write(_rows(spark, 7, offset=100), path, mode="append", txn=Txn("app", 3))
     tables.delete_ids(path, "id", [100, 101], metadata={"job": "forget"})
     tables.write(_rows(spark, 2, offset=500), path, mode="overwrite", partition_by=None)
-    assert backend._local_log_folder(path) == os.path.join(path, "_delta_log")
+    assert backend._local_path(path) == path
     assert backend._latest_version(path) == 3 == tables.version(path)
 
     def comparable(entries):
@@ -410,5 +410,5 @@ def test_delta_spark_history_read_from_the_log_equals_delta_table_history(spark,
     assert backend.history(path)[-1]["corpussieve"] == {"job": "test", "n": [1, 2]}
     assert backend.history(path)[1]["operation"] == "DELETE"
     # tables Spark resolves elsewhere are read through the Spark job
-    assert backend._local_log_folder("s3a://bucket/table") is None
-    assert backend._local_log_folder("file://" + path) == os.path.join(path, "_delta_log")
+    assert backend._local_path("s3a://bucket/table") is None
+    assert backend._local_path("file://" + path) == path

@@ -22,6 +22,7 @@ from corpussieve.tables.base import (
     not_found_reason,
     parse_commit_metadata,
 )
+from corpussieve.tables.changes import commit_log_path
 from corpussieve.tables.schema import check_append_schema, check_partition_columns
 
 log = logging.getLogger("corpussieve.tables")
@@ -147,9 +148,9 @@ class DeltaSparkBackend:
         log_obj = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(self.spark._jsparkSession, path)
         return log_obj.update(False, jvm.scala.Option.empty(), jvm.scala.Option.empty())
 
-    def _local_log_folder(self, path: str) -> str | None:
-        """The table's ``_delta_log`` folder on this machine, when Spark resolves ``path`` to the local file
-        system (a ``file:`` URI, or a plain path while the default file system is local), else None."""
+    def _local_path(self, path: str) -> str | None:
+        """The table's folder on this machine, when Spark resolves ``path`` to the local file system (a
+        ``file:`` URI, or a plain path while the default file system is local), else None."""
         if has_scheme(path) and not path.startswith("file:"):
             return None
         if not has_scheme(path):
@@ -158,7 +159,7 @@ class DeltaSparkBackend:
                 self._default_fs_is_local = str(default_fs).startswith("file:")
             if not self._default_fs_is_local:
                 return None
-        return os.path.join(normalize_local(path), "_delta_log")
+        return normalize_local(path)
 
     def version(self, path: str) -> int:
         self._require(path)
@@ -190,10 +191,10 @@ class DeltaSparkBackend:
         job that reads the same files (``history_by_spark``): a run looks at histories a dozen times (the
         resume check, every commit's version and metrics), and each job cost 0.2-1.8 s of a 30 s run."""
         self._require(path)
-        folder = self._local_log_folder(path)
-        if folder is None:
+        local = self._local_path(path)
+        if local is None:
             return self.history_by_spark(path, limit)
-        return history_from_log(folder, self._latest_version(path), limit)
+        return history_from_log(local, self._latest_version(path), limit)
 
     def history_by_spark(self, path: str, limit: int | None = None) -> list[dict[str, Any]]:
         """``history`` through ``DeltaTable.history`` (any file system)."""
@@ -259,19 +260,20 @@ _COMMIT_FILE = re.compile(r"^(\d{20})\.json$")
 _COMMIT_INFO_LINE = re.compile(r'^\s*\{\s*"commitInfo"\s*:')
 
 
-def history_from_log(log_folder: str, latest: int | None, limit: int | None = None) -> list[dict[str, Any]]:
-    """History entries, newest first, of the commits up to ``latest`` whose files are in ``log_folder``, as
+def history_from_log(table: str, latest: int | None, limit: int | None = None) -> list[dict[str, Any]]:
+    """History entries, newest first, of the commits up to ``latest`` whose files are in the log of the local
+    table ``table``, as
     ``DeltaTable.history`` gives them: the commit's ``commitInfo`` action (``operationParameters`` and
     ``operationMetrics`` are string maps in the file as in the history frame) and the timestamp history uses
     (the in-commit timestamp when the table records one, else the commit file's modification time). Commits
     whose files the log cleanup removed are not listed, as history does not list them."""
     if latest is None:
         return []
-    versions = sorted((int(m.group(1)) for m in map(_COMMIT_FILE.match, os.listdir(log_folder))
+    versions = sorted((int(m.group(1)) for m in map(_COMMIT_FILE.match, os.listdir(os.path.join(table, "_delta_log")))
                        if m and int(m.group(1)) <= latest), reverse=True)
     out = []
     for version in versions[:limit] if limit else versions:
-        file = os.path.join(log_folder, f"{version:020d}.json")
+        file = commit_log_path(table, version)
         info: dict[str, Any] = {}
         with open(file, encoding="utf-8") as handle:
             for line in handle:  # delta writes commitInfo first; a commit without one is read to its end
